@@ -1,0 +1,50 @@
+# optcourse: the two commands that matter are `make book` and `make test`.
+# Both create the virtual environment .venv on first use and install everything into it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: help install book test lint typecheck pytest bench lab clean
+
+help:
+	@echo "make book   build the HTML book into _build/html (executes every chapter)"
+	@echo "make test   lint, type-check, build the book and run every test"
+	@echo "make lab    open the notebooks in JupyterLab"
+	@echo "make bench  run the speed benchmarks in bench/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check optcourse tests bench
+	$(BIN)/ruff format --check optcourse tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks solutions
+	$(BIN)/python -m pytest --nbval -p no:randomly exercises
+
+test: lint typecheck book pytest
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[lab]"
+	$(BIN)/jupyter lab notebooks
+
+clean:
+	rm -rf _build
