@@ -4,7 +4,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
-export MPLBACKEND := Agg
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
