@@ -1,0 +1,257 @@
+"""Data objectives (least squares, logistic regression) and small seeded data generators.
+
+Here the point ``x`` is the parameter vector θ of a model and the objective is the mean loss over
+the rows of a data matrix ``X`` (shape ``(m, d)``, one sample per row) with targets ``y`` (shape
+``(m,)``). ``value(theta, batch=idx)`` and ``grad(theta, batch=idx)`` average over the selected rows
+only: that is the mini-batch gradient of stochastic gradient descent. ``theta`` may carry batch
+axes, shape ``(..., d)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from optcourse.objectives.base import FloatArray, Objective
+
+__all__ = [
+    "LeastSquares",
+    "LogisticRegression",
+    "make_linear_regression",
+    "make_classification",
+]
+
+
+class _DataObjective(Objective):
+    """Shared plumbing: validation of X and y, and selection of mini-batch rows."""
+
+    def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike) -> None:
+        X_arr = np.array(X, dtype=float)
+        y_arr = np.array(y, dtype=float)
+        if X_arr.ndim != 2 or X_arr.shape[0] == 0 or X_arr.shape[1] == 0:
+            raise ValueError(
+                f"X must be a 2-D array of shape (m, d) with m, d >= 1; got {X_arr.shape}"
+            )
+        if y_arr.shape != (X_arr.shape[0],):
+            raise ValueError(
+                f"y must have shape ({X_arr.shape[0]},), one target per row of X; got {y_arr.shape}"
+            )
+        if not (np.all(np.isfinite(X_arr)) and np.all(np.isfinite(y_arr))):
+            raise ValueError("X and y must contain only finite numbers (no NaN or inf)")
+        self.X: FloatArray = X_arr
+        self.y: FloatArray = y_arr
+        self.dim = X_arr.shape[1]
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples m (rows of X)."""
+        return int(self.X.shape[0])
+
+    def _rows(self, batch: npt.ArrayLike | None) -> tuple[FloatArray, FloatArray]:
+        """Return the rows ``(X[batch], y[batch])`` (all rows when ``batch`` is None)."""
+        if batch is None:
+            return self.X, self.y
+        m = self.n_samples
+        idx = np.asarray(batch)
+        if idx.size == 0:
+            raise ValueError("batch must select at least one row; got an empty index array")
+        if idx.dtype == bool:
+            if idx.shape != (m,):
+                raise ValueError(f"a boolean batch mask must have shape ({m},); got {idx.shape}")
+            idx = np.flatnonzero(idx)
+            if idx.size == 0:
+                raise ValueError("batch mask selects no rows")
+        elif not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(
+                f"batch must be an array of integer row indices; got dtype {idx.dtype}"
+            )
+        idx = idx.reshape(-1)
+        if idx.min() < 0 or idx.max() >= m:
+            raise ValueError(
+                f"batch indices must lie in [0, {m - 1}]; got {idx.min()}..{idx.max()}"
+            )
+        return self.X[idx], self.y[idx]
+
+
+class LeastSquares(_DataObjective):
+    """Linear least squares L(θ) = ½ · mean over i of (xᵢᵀθ − yᵢ)² = (1/2m) ‖Xθ − y‖².
+
+    Convention: the ½ cancels the 2 of the derivative and the mean (not the sum) keeps the scale
+    independent of m, so ∇L(θ) = Xᵀ(Xθ − y)/m and ∇²L = XᵀX/m. Add a column of ones to ``X`` for an
+    intercept. The minimizers solve the normal equations XᵀXθ = Xᵀy; ``solution`` is computed with
+    ``np.linalg.lstsq`` (the minimum-norm solution if X has dependent columns). See T. Hastie,
+    R. Tibshirani and J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer (2009),
+    §3.2.
+    """
+
+    def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike) -> None:
+        super().__init__(X, y)
+        coef = np.linalg.lstsq(self.X, self.y, rcond=None)[0]
+        self.solution: FloatArray = np.asarray(coef, dtype=np.float64)
+        self.minimizers = self.solution[None, :]
+        self.minimum = float(self.value(self.solution))
+        self.domain = tuple((float(s - 3.0), float(s + 3.0)) for s in self.solution)
+
+    def value(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> Any:
+        """Return ½ · mean((Xθ − y)²) over the batch rows, shape ``(...)``."""
+        theta = self._points(x)
+        Xb, yb = self._rows(batch)
+        r = theta @ Xb.T - yb
+        return 0.5 * np.mean(r**2, axis=-1)
+
+    def grad(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
+        """Return Xᵀ(Xθ − y)/m over the batch rows, shape ``(..., d)``."""
+        theta = self._points(x)
+        Xb, yb = self._rows(batch)
+        r = theta @ Xb.T - yb
+        return r @ Xb / Xb.shape[0]
+
+    def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
+        """Return XᵀX/m (the same at every θ), shape ``(..., d, d)``."""
+        theta = self._points(x)
+        Xb, _ = self._rows(batch)
+        H = Xb.T @ Xb / Xb.shape[0]
+        return np.broadcast_to(H, theta.shape[:-1] + H.shape).copy()
+
+    def __repr__(self) -> str:
+        return f"LeastSquares(n_samples={self.n_samples}, n_features={self.dim})"
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    """σ(z) = 1/(1 + e^(−z)), computed without overflow as exp(−log(1 + e^(−z)))."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+class LogisticRegression(_DataObjective):
+    """Logistic regression: mean cross-entropy plus an optional L2 penalty.
+
+    With labels yᵢ ∈ {0, 1}, scores zᵢ = xᵢᵀθ and σ(z) = 1/(1 + e^(−z)),
+
+        L(θ) = mean over i of [log(1 + e^(zᵢ)) − yᵢ zᵢ] + (l2/2) ‖θ‖²,
+
+    which equals the mean of −yᵢ log σ(zᵢ) − (1 − yᵢ) log(1 − σ(zᵢ)). The term log(1 + e^z) is
+    computed as ``np.logaddexp(0, z)`` so large scores do not overflow. ∇L = Xᵀ(σ(Xθ) − y)/m + l2·θ
+    and ∇²L = Xᵀ diag(σ(1 − σ)) X/m + l2·I, which is positive semi-definite: the loss is convex.
+    No intercept is added: include a column of ones in ``X`` for one. See C. M. Bishop, *Pattern
+    Recognition and Machine Learning*, Springer (2006), §4.3.2.
+
+    ``minimizers`` is ``None`` (no closed form); ``solve()`` finds the minimizer by Newton's method.
+    """
+
+    def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike, l2: float = 0.0) -> None:
+        super().__init__(X, y)
+        labels = np.unique(self.y)
+        if not np.all(np.isin(labels, (0.0, 1.0))):
+            raise ValueError(f"y must contain only the labels 0 and 1; got values {labels[:5]}")
+        if not np.isfinite(l2) or l2 < 0:
+            raise ValueError(f"l2 must be a finite number >= 0; got l2={l2}")
+        self.l2 = float(l2)
+        self.domain = ((-5.0, 5.0),) * self.dim
+
+    def value(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> Any:
+        """Return the mean cross-entropy over the batch rows plus (l2/2)‖θ‖², shape ``(...)``."""
+        theta = self._points(x)
+        Xb, yb = self._rows(batch)
+        z = theta @ Xb.T
+        loss = np.mean(np.logaddexp(0.0, z) - yb * z, axis=-1)
+        return loss + 0.5 * self.l2 * np.sum(theta**2, axis=-1)
+
+    def grad(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
+        """Return Xᵀ(σ(Xθ) − y)/m + l2·θ over the batch rows, shape ``(..., d)``."""
+        theta = self._points(x)
+        Xb, yb = self._rows(batch)
+        return (_sigmoid(theta @ Xb.T) - yb) @ Xb / Xb.shape[0] + self.l2 * theta
+
+    def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
+        """Return Xᵀ diag(σ(1 − σ)) X/m + l2·I over the batch rows, shape ``(..., d, d)``."""
+        theta = self._points(x)
+        Xb, _ = self._rows(batch)
+        s = _sigmoid(theta @ Xb.T)
+        H = np.einsum("...k,ki,kj->...ij", s * (1.0 - s), Xb, Xb) / Xb.shape[0]
+        return H + self.l2 * np.eye(self.dim)
+
+    def predict_proba(self, x: npt.ArrayLike, X: npt.ArrayLike | None = None) -> FloatArray:
+        """Return σ(Xθ), the probability of label 1 per row of ``X`` (default: training X)."""
+        theta = self._points(x)
+        rows = self.X if X is None else np.asarray(X, dtype=float)
+        return _sigmoid(theta @ rows.T)
+
+    def solve(self, tol: float = 1e-10, max_iter: int = 100) -> FloatArray:
+        """Return the minimizer θ* found by Newton's method with a backtracking line search.
+
+        Stops when the Newton step is shorter than ``tol · (1 + ‖θ‖)``. Raises ``RuntimeError``
+        otherwise; that happens when ``l2 == 0`` and the classes are linearly separable: the loss
+        then has no minimizer, ‖θ‖ grows without bound and the Newton steps do not shrink.
+        """
+        theta = np.zeros(self.dim)
+        for _ in range(max_iter):
+            g = self.grad(theta)
+            step = np.linalg.lstsq(self.hessian(theta), g, rcond=None)[0]
+            if np.linalg.norm(step) <= tol * (1.0 + np.linalg.norm(theta)):
+                return theta - step
+            f0, t = self.value(theta), 1.0
+            while self.value(theta - t * step) > f0 - 0.25 * t * (g @ step) and t > 1e-12:
+                t /= 2.0
+            theta = theta - t * step
+        raise RuntimeError(
+            f"Newton's method did not converge in {max_iter} iterations; if l2=0 and the classes "
+            "are linearly separable the loss has no minimizer: use l2 > 0"
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"LogisticRegression(n_samples={self.n_samples}, n_features={self.dim}, l2={self.l2})"
+        )
+
+
+def _check_sizes(n_samples: int, n_features: int) -> None:
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer; got {n_samples}")
+    if int(n_features) != n_features or n_features < 1:
+        raise ValueError(f"n_features must be a positive integer; got {n_features}")
+
+
+def make_linear_regression(
+    n_samples: int = 100,
+    n_features: int = 2,
+    noise: float = 0.5,
+    seed: int | None = 0,
+    *,
+    return_coef: bool = False,
+) -> Any:
+    """Return ``(X, y)`` with y = X w + noise · ε, drawn from ``np.random.default_rng(seed)``.
+
+    X and the true weights w have standard normal entries, ε is standard normal noise. With
+    ``return_coef=True`` the result is ``(X, y, w)``. The same seed gives the same data.
+    """
+    _check_sizes(n_samples, n_features)
+    if not np.isfinite(noise) or noise < 0:
+        raise ValueError(f"noise must be a finite number >= 0; got noise={noise}")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((int(n_samples), int(n_features)))
+    w = rng.standard_normal(int(n_features))
+    y = X @ w + noise * rng.standard_normal(int(n_samples))
+    return (X, y, w) if return_coef else (X, y)
+
+
+def make_classification(
+    n_samples: int = 200, n_features: int = 2, seed: int | None = 0, separation: float = 2.0
+) -> tuple[FloatArray, FloatArray]:
+    """Return ``(X, y)``: two Gaussian clouds with labels y ∈ {0, 1} (as floats).
+
+    Labels are drawn uniformly; each row is standard normal noise shifted by ±separation/2 along a
+    random unit direction (+ for label 1). Small ``separation`` gives overlapping classes, large
+    ``separation`` nearly separable ones. Deterministic given ``seed``.
+    """
+    _check_sizes(n_samples, n_features)
+    if not np.isfinite(separation) or separation < 0:
+        raise ValueError(f"separation must be a finite number >= 0; got separation={separation}")
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, int(n_samples)).astype(float)
+    direction = rng.standard_normal(int(n_features))
+    direction /= np.linalg.norm(direction)
+    shift = (2.0 * y - 1.0) * (0.5 * separation)
+    X = rng.standard_normal((int(n_samples), int(n_features))) + shift[:, None] * direction
+    return X, y
