@@ -1,0 +1,162 @@
+"""What an optimization run returns: :class:`OptimizeResult` and its recorded :class:`History`.
+
+Modelled on ``scipy.optimize.OptimizeResult``: the final point ``x`` and loss ``fun``, the number of
+steps ``nit``, a ``success`` flag, a ``status`` saying *why* the run ended, a human-readable
+``message``, the best point seen, and the whole recorded trajectory in ``history``.
+
+Status codes (``status_code``) and whether they count as ``success``:
+
+====  ===============  =======  =====================================================
+code  status           success  meaning
+====  ===============  =======  =====================================================
+0     converged        True     a convergence rule fired (e.g. gradient norm < tol)
+1     early_stopped    True     validation loss stopped improving (EarlyStopping)
+2     max_iter         False    the iteration budget ran out
+3     stalled          False    the loss stopped improving (RelativeImprovement)
+4     time_budget      False    the wall-clock budget ran out
+5     callback         False    your callback returned True
+-1    diverged         False    NaN/inf or runaway loss; ``x`` is the last finite point
+====  ===============  =======  =====================================================
+
+``success`` is deliberately narrow: running out of budget is not failure, but it is not evidence of
+a solution either. Stopping rules bound cost; they do not certify optimality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["STATUS_CODES", "SUCCESS_STATUSES", "History", "OptimizeResult"]
+
+#: The integer code of every status (see the table in the module docstring).
+STATUS_CODES: dict[str, int] = {
+    "converged": 0,
+    "early_stopped": 1,
+    "max_iter": 2,
+    "stalled": 3,
+    "time_budget": 4,
+    "callback": 5,
+    "diverged": -1,
+}
+
+#: Statuses for which ``OptimizeResult.success`` is True.
+SUCCESS_STATUSES = frozenset({"converged", "early_stopped"})
+
+
+@dataclass(repr=False)
+class History:
+    """The recorded trajectory of a run (NumPy arrays, row ``k`` is after ``k`` steps).
+
+    Attributes
+    ----------
+    x : ndarray of shape (nit + 1, *x0.shape), or None
+        Copies of every iterate, starting with ``x0`` (``None`` if ``minimize(record=False)``).
+    loss : ndarray of shape (nit + 1,)
+        The (full) loss at every iterate.
+    grad_norm : ndarray of shape (nit + 1,)
+        Norm of the (full) gradient at every iterate.
+    lr : ndarray of shape (nit,) (or (nit, *lr.shape) for array learning rates)
+        The learning rate used by each step.
+    val_loss : ndarray of shape (nit + 1,), or None
+        The validation loss at every iterate, if a validation objective was given.
+    """
+
+    x: NDArray[Any] | None
+    loss: NDArray[np.float64]
+    grad_norm: NDArray[np.float64]
+    lr: NDArray[np.float64]
+    val_loss: NDArray[np.float64] | None = None
+
+    def __len__(self) -> int:
+        """Number of recorded points (``nit + 1``)."""
+        return len(self.loss)
+
+    def __repr__(self) -> str:
+        fields = ["loss", "grad_norm", "lr"]
+        if self.x is not None:
+            fields.insert(0, "x")
+        if self.val_loss is not None:
+            fields.append("val_loss")
+        return f"History({len(self)} points: {', '.join(fields)})"
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=6, threshold=10, edgeitems=3):
+            return np.array2string(value, prefix=" " * 13)
+    return repr(value) if isinstance(value, (str, History)) else str(value)
+
+
+@dataclass(repr=False)
+class OptimizeResult:
+    """The outcome of :func:`optcourse.minimize`.
+
+    Attributes
+    ----------
+    x : ndarray
+        The reported point: the last iterate, the best validation point when EarlyStopping restored
+        it, or the last finite iterate of a diverged run.
+    fun : float
+        Loss at ``x``.
+    grad_norm : float
+        Gradient norm at ``x``.
+    nit : int
+        Number of optimizer steps taken.
+    success : bool
+        True only for status ``"converged"`` or ``"early_stopped"``.
+    status : str
+        Why the run ended (see the module docstring).
+    status_code : int
+        Integer code of ``status`` (:data:`STATUS_CODES`).
+    message : str
+        The stopping rule's explanation, with its numbers.
+    x_best, fun_best, nit_best :
+        The iterate with the lowest (training) loss seen, its loss and its iteration.
+    history : History
+        The recorded trajectory.
+    """
+
+    x: NDArray[Any]
+    fun: float
+    grad_norm: float
+    nit: int
+    status: str
+    message: str
+    x_best: NDArray[Any]
+    fun_best: float
+    nit_best: int
+    history: History
+    success: bool = field(init=False)
+    status_code: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_CODES:
+            raise ValueError(f"status must be one of {list(STATUS_CODES)}; got {self.status!r}")
+        self.success = self.status in SUCCESS_STATUSES
+        self.status_code = STATUS_CODES[self.status]
+
+    def __repr__(self) -> str:
+        keys = [
+            "status",
+            "success",
+            "status_code",
+            "message",
+            "x",
+            "fun",
+            "grad_norm",
+            "nit",
+            "x_best",
+            "fun_best",
+            "nit_best",
+            "history",
+        ]
+        lines = [f"{k:>11}: {_fmt(getattr(self, k))}" for k in keys]
+        return "\n".join(lines)
+
+    __str__ = __repr__
