@@ -1,0 +1,312 @@
+"""Learning-rate schedules: callables ``sched(t)`` giving the learning rate of step ``t``.
+
+``sched(t)`` is the learning rate for the step taken after ``t`` steps (``t = 0, 1, 2, ...``), so a
+training loop reads::
+
+    for t in range(n_steps):
+        x = opt.step(x, objective.grad(x), lr=sched(t))
+
+``t`` may also be an array of step numbers; the result is then an array of the same shape, which
+is handy for plotting a whole schedule at once: ``plt.plot(sched(np.arange(100)))``.
+
+The torch-named schedules (``StepLR``, ``ExponentialLR``, ``CosineAnnealingLR``, ``LinearLR``,
+``OneCycleLR``) give the same values as ``torch.optim.lr_scheduler`` (with ``scheduler.step()``
+called once after every optimizer step), computed from closed forms instead of torch's
+step-by-step recursions; the two agree to float64 rounding (checked in the tests). Only the
+learning rate is scheduled: ``OneCycleLR`` does not cycle the momentum.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .optimizers.base import check_nonnegative, check_positive, check_unit_interval
+
+__all__ = [
+    "Constant",
+    "CosineAnnealingLR",
+    "ExponentialLR",
+    "InverseTimeLR",
+    "LinearLR",
+    "OneCycleLR",
+    "Schedule",
+    "StepLR",
+    "WarmupCosine",
+]
+
+
+#: A float64 step number or an array of them (and the matching learning rates).
+Steps = np.float64 | NDArray[np.float64]
+
+
+def _check_lr(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 <= value < math.inf:
+        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
+    return value
+
+
+def _check_count(name: str, value: int, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+class Schedule:
+    """Base class: subclasses list their arguments in ``_names`` and implement ``_lr``."""
+
+    _names: ClassVar[tuple[str, ...]] = ()
+
+    @overload
+    def __call__(self, t: int) -> float: ...
+    @overload
+    def __call__(self, t: ArrayLike) -> float | NDArray[np.float64]: ...
+
+    def __call__(self, t: ArrayLike) -> float | NDArray[np.float64]:
+        """Learning rate for the step taken after ``t`` steps; ``t`` an int or an array of ints."""
+        if isinstance(t, (int, np.integer)) and not isinstance(t, bool):  # fast path: one step
+            if t < 0:
+                raise ValueError(f"t must be >= 0, got {t!r}")
+            return float(self._lr(np.float64(t)))
+        steps = np.asarray(t)
+        if steps.dtype.kind not in "iu":
+            if steps.dtype.kind != "f" or not np.all(steps == np.floor(steps)):
+                raise ValueError(f"t must be a whole number of steps, got {t!r}")
+        if np.any(steps < 0):
+            raise ValueError(f"t must be >= 0, got {t!r}")
+        out = self._lr(steps.astype(np.float64))
+        return float(out) if steps.ndim == 0 else np.asarray(out)
+
+    def _lr(self, t: Steps) -> Steps:
+        """The schedule's formula, for a float64 scalar or array of step numbers."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{n}={getattr(self, n)!r}" for n in self._names)
+        return f"{type(self).__name__}({args})"
+
+
+class Constant(Schedule):
+    """The same learning rate ``lr`` at every step."""
+
+    _names = ("lr",)
+
+    def __init__(self, lr: float) -> None:
+        self.lr = _check_lr("lr", lr)
+
+    def _lr(self, t: Steps) -> Steps:
+        return np.full(t.shape, self.lr)
+
+
+class StepLR(Schedule):
+    """Step decay: ``lr * gamma ** (t // step_size)`` (torch.optim.lr_scheduler.StepLR)."""
+
+    _names = ("lr", "step_size", "gamma")
+
+    def __init__(self, lr: float, step_size: int, gamma: float = 0.1) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.step_size = _check_count("step_size", step_size)
+        self.gamma = check_positive("gamma", gamma)
+
+    def _lr(self, t: Steps) -> Steps:
+        return self.lr * self.gamma ** np.floor_divide(t, self.step_size)
+
+
+class ExponentialLR(Schedule):
+    """Exponential decay ``lr * gamma ** t`` (torch.optim.lr_scheduler.ExponentialLR).
+
+    ``gamma > 1`` makes the rate grow, as in a learning-rate range test.
+    """
+
+    _names = ("lr", "gamma")
+
+    def __init__(self, lr: float, gamma: float) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.gamma = check_positive("gamma", gamma)
+
+    def _lr(self, t: Steps) -> Steps:
+        return self.lr * self.gamma**t
+
+
+class InverseTimeLR(Schedule):
+    """Inverse-time decay ``lr / (1 + k * t)``: the classic ``O(1/t)`` step size of SGD theory."""
+
+    _names = ("lr", "k")
+
+    def __init__(self, lr: float, k: float) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.k = check_nonnegative("k", k)
+        if math.isinf(self.k):
+            raise ValueError("k must be finite and >= 0, got inf")
+
+    def _lr(self, t: Steps) -> Steps:
+        return self.lr / (1.0 + self.k * t)
+
+
+class CosineAnnealingLR(Schedule):
+    """Cosine annealing (torch.optim.lr_scheduler.CosineAnnealingLR, without restarts).
+
+    ``eta_min + (lr - eta_min) * (1 + cos(pi * t / T_max)) / 2``: from ``lr`` at ``t = 0`` down to
+    ``eta_min`` at ``t = T_max``. Like torch, past ``T_max`` the cosine continues, so the rate
+    climbs back towards ``lr`` (period ``2 * T_max``); it never leaves ``[eta_min, lr]``.
+    """
+
+    _names = ("lr", "T_max", "eta_min")
+
+    def __init__(self, lr: float, T_max: int, eta_min: float = 0.0) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.T_max = _check_count("T_max", T_max)
+        self.eta_min = _check_lr("eta_min", eta_min)
+
+    def _lr(self, t: Steps) -> Steps:
+        return self.eta_min + (self.lr - self.eta_min) * (1.0 + np.cos(np.pi * t / self.T_max)) / 2
+
+
+class LinearLR(Schedule):
+    """Linear ramp of the factor from ``start_factor`` to ``end_factor`` over ``total_iters`` steps.
+
+    ``lr * (start_factor + (end_factor - start_factor) * min(t, total_iters) / total_iters)``
+    (torch.optim.lr_scheduler.LinearLR); constant at ``lr * end_factor`` afterwards. With the
+    defaults it is a short linear warmup from ``lr / 3`` to ``lr``.
+    """
+
+    _names = ("lr", "start_factor", "end_factor", "total_iters")
+
+    def __init__(
+        self,
+        lr: float,
+        start_factor: float = 1.0 / 3,
+        end_factor: float = 1.0,
+        total_iters: int = 5,
+    ) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.start_factor = float(start_factor)
+        if not 0.0 < self.start_factor <= 1.0:
+            raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
+        self.end_factor = check_unit_interval("end_factor", end_factor, closed=True)
+        self.total_iters = _check_count("total_iters", total_iters)
+
+    def _lr(self, t: Steps) -> Steps:
+        frac = np.minimum(t, self.total_iters) / self.total_iters
+        return self.lr * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+
+
+class OneCycleLR(Schedule):
+    """The one-cycle policy (Smith and Topin 2019), as torch.optim.lr_scheduler.OneCycleLR.
+
+    The rate rises from ``max_lr / div_factor`` to ``max_lr`` over the first ``pct_start`` of
+    ``total_steps``, then anneals to ``max_lr / (div_factor * final_div_factor)`` by step
+    ``total_steps - 1``. ``anneal_strategy`` is ``'cos'`` or ``'linear'``; ``three_phase=True``
+    comes back down to the initial rate symmetrically before the final anneal.
+
+    Like torch, asking for ``t > total_steps`` raises ``ValueError`` (``t == total_steps``, one step
+    past the end, is allowed and extrapolates the last phase exactly as torch does).
+    """
+
+    _names = (
+        "max_lr",
+        "total_steps",
+        "pct_start",
+        "anneal_strategy",
+        "div_factor",
+        "final_div_factor",
+        "three_phase",
+    )
+
+    def __init__(
+        self,
+        max_lr: float,
+        total_steps: int,
+        pct_start: float = 0.3,
+        anneal_strategy: str = "cos",
+        div_factor: float = 25.0,
+        final_div_factor: float = 1e4,
+        three_phase: bool = False,
+    ) -> None:
+        self.max_lr = _check_lr("max_lr", max_lr)
+        self.total_steps = _check_count("total_steps", total_steps)
+        self.pct_start = check_unit_interval("pct_start", pct_start, closed=True)
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
+        self.anneal_strategy = anneal_strategy
+        self.div_factor = check_positive("div_factor", div_factor)
+        self.final_div_factor = check_positive("final_div_factor", final_div_factor)
+        self.three_phase = bool(three_phase)
+        initial = self.max_lr / self.div_factor
+        low = initial / self.final_div_factor
+        up_end = self.pct_start * self.total_steps - 1
+        # (end_step, start_lr, end_lr) of each phase, exactly as torch lays them out
+        if self.three_phase:
+            phases = [
+                (up_end, initial, self.max_lr),
+                (2 * self.pct_start * self.total_steps - 2, self.max_lr, initial),
+                (self.total_steps - 1.0, initial, low),
+            ]
+        else:
+            phases = [(up_end, initial, self.max_lr), (self.total_steps - 1.0, self.max_lr, low)]
+        starts = [0.0] + [end for end, _, _ in phases[:-1]]
+        if not all(end > start for (end, _, _), start in zip(phases, starts, strict=True)):
+            raise ValueError(
+                "pct_start must give every phase a positive length (pct_start * total_steps > 1 "
+                "with room left for the decay); "
+                f"got pct_start={pct_start!r}, total_steps={total_steps!r}"
+            )
+        # rows: start_step, end_step, start_lr, end_lr; one column per phase
+        self._phases = np.array(
+            [(start, end, a, b) for (end, a, b), start in zip(phases, starts, strict=True)]
+        ).T
+
+    def _lr(self, t: Steps) -> Steps:
+        if np.any(t > self.total_steps):
+            raise ValueError(
+                f"OneCycleLR is defined for t <= total_steps = {self.total_steps}, "
+                f"got t = {np.max(t):g}"
+            )
+        start, end, lr_a, lr_b = self._phases
+        # phase of each step: the first whose end_step >= t (the last phase takes the rest)
+        i = np.searchsorted(end[:-1], t)
+        pct = (t - start[i]) / (end[i] - start[i])
+        if self.anneal_strategy == "cos":
+            return lr_b[i] + (lr_a[i] - lr_b[i]) / 2.0 * (np.cos(np.pi * pct) + 1)
+        return (lr_b[i] - lr_a[i]) * pct + lr_a[i]
+
+
+class WarmupCosine(Schedule):
+    """Linear warmup from 0 to ``lr`` over ``warmup_steps``, then cosine decay to ``eta_min``.
+
+    For ``t < warmup_steps`` the rate is ``lr * t / warmup_steps``; from ``t = warmup_steps`` to
+    ``total_steps`` it is ``eta_min + (lr - eta_min) * (1 + cos(pi * p)) / 2`` with
+    ``p = (t - warmup_steps) / (total_steps - warmup_steps)``; after ``total_steps`` it stays at
+    ``eta_min``. (The common transformer recipe; with ``eta_min = 0`` and up to ``total_steps`` it
+    has the same values as ``get_cosine_schedule_with_warmup`` of Hugging Face transformers,
+    whose cosine would rise again afterwards.)
+    """
+
+    _names = ("lr", "warmup_steps", "total_steps", "eta_min")
+
+    def __init__(
+        self, lr: float, warmup_steps: int, total_steps: int, eta_min: float = 0.0
+    ) -> None:
+        self.lr = _check_lr("lr", lr)
+        self.warmup_steps = _check_count("warmup_steps", warmup_steps, minimum=0)
+        self.total_steps = _check_count("total_steps", total_steps)
+        if self.total_steps <= self.warmup_steps:
+            raise ValueError(
+                f"total_steps must be > warmup_steps, got total_steps={total_steps!r}, "
+                f"warmup_steps={warmup_steps!r}"
+            )
+        self.eta_min = _check_lr("eta_min", eta_min)
+        if self.eta_min > self.lr:
+            raise ValueError(f"eta_min must be <= lr = {self.lr!r}, got {eta_min!r}")
+
+    def _lr(self, t: Steps) -> Steps:
+        w = self.warmup_steps
+        progress = np.clip((t - w) / (self.total_steps - w), 0.0, 1.0)
+        decay = self.eta_min + (self.lr - self.eta_min) * (1.0 + np.cos(np.pi * progress)) / 2
+        warm = self.lr * t / max(w, 1)
+        result: NDArray[Any] = np.where(t < w, warm, decay)
+        return result
