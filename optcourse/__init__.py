@@ -1,14 +1,14 @@
-"""optcourse: the helper library of the course *Optimization and Gradient Descent for Machine Learning*.
+"""optcourse: the library of the course *Optimization and Gradient Descent for Machine Learning*.
 
 The pieces, one module per concept:
 
 - ``optcourse.objectives``: functions to minimize (quadratics, Rosenbrock, data objectives, ...)
-- ``optcourse.optimizers``: torch.optim-compatible optimizers (``SGD``, ``Adam``, ...) and ``Newton``
+- ``optcourse.optimizers``: torch.optim-compatible optimizers and ``Newton``
 - ``optcourse.schedules``: learning-rate schedules, callables ``sched(t)``
 - ``optcourse.stopping``: stopping rules and divergence detection
 - ``optcourse.minimize``: the driver, returning an ``OptimizeResult`` that says why it stopped
 - ``optcourse.diagnostics``: step-size theory, run classification, loss-curve reading
-- ``optcourse.plotting`` and ``optcourse.widgets``: figures and interactive explorers (import them explicitly)
+- ``optcourse.plotting`` and ``optcourse.widgets``: figures, explorers (import explicitly)
 """
 
 from optcourse.minimize import minimize
