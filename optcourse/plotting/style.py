@@ -1,0 +1,110 @@
+"""The course's figure style: one colour-blind-safe palette and a few shared helpers.
+
+Every figure in the book uses the Okabe–Ito palette, eight colours chosen so that they stay
+distinguishable for the common forms of colour blindness (Okabe and Ito, 2008). Lines also differ in
+marker or dash where colour alone would carry meaning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import numpy.typing as npt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "PALETTE",
+    "MARKERS",
+    "color",
+    "new_axes",
+    "figure_of",
+    "evaluate",
+    "as_path",
+]
+
+#: The eight Okabe–Ito colours by name.
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+
+#: The order in which series take colours (yellow last: it is faint on white).
+PALETTE: tuple[str, ...] = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["sky_blue"],
+    OKABE_ITO["black"],
+    OKABE_ITO["yellow"],
+)
+
+#: Markers paired with the palette, so series differ by shape as well as colour.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+#: Colour of the objective's own curve or contour lines.
+CURVE_COLOR = "#555555"
+
+
+def color(i: int) -> str:
+    """Return the ``i``-th colour of the course palette (cycling after eight)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    """Return ``ax`` unchanged, or a fresh Axes on a new figure of size ``figsize`` (inches)."""
+    if ax is not None:
+        return ax
+    _, new = plt.subplots(figsize=figsize, layout="constrained")
+    return new
+
+
+def figure_of(ax: Axes) -> Figure:
+    """Return the top-level Figure that holds ``ax``."""
+    fig: Any = ax.figure
+    while fig is not None and not isinstance(fig, Figure):  # a SubFigure: climb to the root
+        fig = getattr(fig, "figure", None)
+    if fig is None:  # pragma: no cover - an Axes always lives on a figure
+        raise ValueError("ax is not attached to a figure")
+    return fig
+
+
+def evaluate(f: Callable[..., Any], points: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """Evaluate an objective (or any callable on points of shape ``(..., n)``) as a float array.
+
+    Objectives of :mod:`optcourse.objectives` are called through their ``value`` method; a plain
+    callable must accept the same ``(..., n)`` batch of points and return shape ``(...)``.
+    """
+    value = getattr(f, "value", f)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(value(np.asarray(points, dtype=float)), dtype=float)
+
+
+def as_path(x: npt.ArrayLike, dim: int) -> npt.NDArray[np.float64]:
+    """Return the iterates ``x`` as an array of shape ``(T, dim)``.
+
+    A 1-D trajectory may be given as shape ``(T,)`` or ``(T, 1)``; a 2-D one as ``(T, 2)``
+    (``result.history.x`` has this form).
+    """
+    path = np.asarray(x, dtype=float)
+    if dim == 1 and path.ndim == 1:
+        path = path[:, None]
+    if path.ndim != 2 or path.shape[1] != dim:
+        raise ValueError(
+            f"path must have shape (T, {dim}) (or (T,) in 1-D); got shape {path.shape}"
+        )
+    if len(path) == 0:
+        raise ValueError("path must contain at least one point")
+    return path

@@ -1,0 +1,168 @@
+"""Tests of the static explorer (optcourse.explorer) and the live one (optcourse.widgets)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from optcourse import widgets  # noqa: E402
+from optcourse.explorer import (  # noqa: E402
+    DEFAULT_ETAS,
+    DEFAULT_X0S,
+    classify_run,
+    explorer_html,
+    gd_trajectories,
+)
+from optcourse.objectives import DoubleWell, Parabola, Rosenbrock  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _payload(html: str) -> dict:
+    m = re.search(r'<script type="application/json" class="oc-data">(.*?)</script>', html, re.S)
+    assert m, "the explorer must embed its data as JSON"
+    return json.loads(m.group(1))
+
+
+def test_trajectories_match_the_closed_form() -> None:
+    etas = np.array([0.01, 0.3, 0.5, 0.8, 1.0, 1.1])
+    x0s = np.array([-5.0, 0.0, 2.5])
+    traj = gd_trajectories(Parabola(), etas, x0s, 12)
+    assert traj.shape == (6, 3, 13)
+    expected = (1 - 2 * etas)[:, None, None] ** np.arange(13) * x0s[None, :, None]
+    np.testing.assert_allclose(traj, expected, rtol=1e-12, atol=1e-300)
+
+
+def test_trajectories_overflow_quietly() -> None:
+    with np.errstate(all="raise"):
+        traj = gd_trajectories(Parabola(), [3.0], [5.0], 2000)
+    assert not np.isfinite(traj[0, 0, -1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"objective": Rosenbrock()}, "one-dimensional"),
+        ({"steps": 0}, "steps"),
+        ({"etas": [-0.1]}, "non-negative"),
+        ({"x0s": []}, "at least one"),
+    ],
+)
+def test_trajectories_validate(kwargs: dict, match: str) -> None:
+    args = {"objective": Parabola(), "etas": [0.1], "x0s": [1.0], "steps": 3} | kwargs
+    with pytest.raises(ValueError, match=match):
+        gd_trajectories(**args)
+
+
+@pytest.mark.parametrize(
+    ("eta", "regime"),
+    [
+        (0.01, "slow: barely moved"),
+        (0.3, "converging monotonically"),
+        (0.5, "landed exactly on the minimum"),
+        (0.8, "oscillating, converging"),
+        (1.0, "bouncing forever"),
+        (1.1, "diverging"),
+        (3.0, "diverging"),
+    ],
+)
+def test_classify_run_names_the_four_regimes(eta: float, regime: str) -> None:
+    xs = gd_trajectories(Parabola(), [eta], [5.0], 20 if eta < 3 else 1000)[0, 0]
+    assert classify_run(xs, 0.0) == regime
+
+
+def test_classify_run_at_the_minimum() -> None:
+    assert classify_run([0.0, 0.0], 0.0) == "already at the minimum"
+
+
+def test_explorer_html_is_self_contained_and_complete() -> None:
+    html = explorer_html(eta=0.8, x0=5.0)
+    assert "<svg" in html and html.count('type="range"') == 2
+    assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in html and "src=" not in html  # nothing loaded from anywhere
+    data = _payload(html)
+    assert data["etas"] == list(DEFAULT_ETAS) and data["x0s"] == list(DEFAULT_X0S)
+    paths = data["paths"]
+    assert len(paths) == len(DEFAULT_ETAS) and len(paths[0]) == len(DEFAULT_X0S)
+    assert len(paths[0][0]) == 21
+    i = DEFAULT_ETAS.index(0.8)
+    j = DEFAULT_X0S.index(5.0)
+    expected = (1 - 2 * 0.8) ** np.arange(21) * 5.0
+    np.testing.assert_allclose(paths[i][j], expected, rtol=1e-4, atol=1e-12)
+    assert f'class="oc-eta" min="0" max="{len(DEFAULT_ETAS) - 1}" step="1" value="{i}"' in html
+    assert data["regimes"][data["regime"][i][j]] == "oscillating, converging"
+    k = DEFAULT_ETAS.index(1.0)
+    assert data["regimes"][data["regime"][k][j]] == "bouncing forever"
+    assert data["loss"][k][j] == pytest.approx(25.0)
+
+
+def test_explorer_html_ids_differ_between_settings_and_json_is_script_safe() -> None:
+    a, b = explorer_html(), explorer_html(etas=[0.1, 0.2], x0s=[1.0], steps=5)
+    ida = re.search(r'id="(oc-explorer-[0-9a-f]+)"', a)
+    idb = re.search(r'id="(oc-explorer-[0-9a-f]+)"', b)
+    assert ida and idb and ida.group(1) != idb.group(1)
+    assert f'document.getElementById("{idb.group(1)}")' in b
+    assert "</" not in _payload_raw(b)
+
+
+def _payload_raw(html: str) -> str:
+    m = re.search(r'class="oc-data">(.*?)</script>', html, re.S)
+    assert m
+    return m.group(1)
+
+
+def test_explorer_html_on_a_non_convex_objective_without_known_minimizer() -> None:
+    f = DoubleWell(tilt=0.3)
+    html = explorer_html(f, etas=[0.01, 0.05], x0s=[-1.5, 1.5], steps=10, xlim=(-2, 2))
+    data = _payload(html)
+    assert data["xlim"] == [-2.0, 2.0] and len(data["paths"]) == 2
+    with pytest.raises(ValueError, match="increasing"):
+        explorer_html(f, xlim=(2, -2))
+
+
+def test_live_explorer_builds_widgets_and_redraws() -> None:
+    pytest.importorskip("ipywidgets")
+    box = widgets.lr_explorer(eta=0.8, x0=5.0)
+    sliders, verdict, out = box.children
+    eta_slider, x0_slider = sliders.children
+    assert eta_slider.value == 0.8 and x0_slider.value == 5.0
+    assert "oscillating, converging" in verdict.value
+    eta_slider.value = 1.1
+    assert "diverging" in verdict.value
+    x0_slider.value = 0.0
+    assert "already at the minimum" in verdict.value
+
+
+def test_draw_explorer_frame_returns_two_panels() -> None:
+    fig, text = widgets.draw_explorer_frame(Parabola(), 1.0, 5.0, steps=6)
+    assert len(fig.axes) == 2 and "bouncing forever" in text
+    with pytest.raises(ValueError, match="eta"):
+        widgets.draw_explorer_frame(Parabola(), -0.1, 5.0)
+
+
+def test_live_explorer_degrades_without_ipywidgets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
+    result = widgets.lr_explorer()
+    assert isinstance(result, widgets.WidgetsUnavailable)
+    assert "pip install" in repr(result) and "explorer_html" in repr(result)
+    assert "<p" in result._repr_html_()
+
+
+def test_live_explorer_validates() -> None:
+    with pytest.raises(ValueError, match="one-dimensional"):
+        widgets.lr_explorer(Rosenbrock())
+    with pytest.raises(ValueError, match="eta_max"):
+        widgets.lr_explorer(eta_max=0)
