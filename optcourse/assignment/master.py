@@ -1,0 +1,178 @@
+"""An assignment as the grader sees it: :func:`load_assignment` reads and validates a master."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optcourse.assignment.notebook import (
+    AssignmentError,
+    Question,
+    Role,
+    cell_role,
+    check_structure,
+    parse_questions,
+    read_notebook,
+    record_tests,
+    role_keys,
+)
+from optcourse.assignment.specs import TestSpec
+
+__all__ = ["Assignment", "load_assignment", "assignment_metadata"]
+
+
+@dataclass
+class Assignment:
+    """A validated master notebook: its questions, its tests and the cells a student notebook has.
+
+    ``tests`` holds every public and hidden :class:`~optcourse.exercise.TestSpec` in notebook order;
+    ``fingerprint`` is the sha256 of the master's content (sources and roles, not outputs);
+    ``cell_roles`` the role of every master cell (None for ordinary cells); ``student_keys`` the
+    ordered role keys a student notebook must contain.
+    """
+
+    path: Path
+    name: str
+    version: str
+    title: str
+    questions: list[Question]
+    tests: list[TestSpec]
+    fingerprint: str
+    cell_roles: list[Role | None]
+    student_keys: list[str] = field(default_factory=list)
+
+    @property
+    def total_points(self) -> float:
+        """Points of all questions, auto-graded and graded by a person."""
+        return sum(q.points for q in self.questions)
+
+    def question(self, qid: str) -> Question:
+        """The question with id ``qid``."""
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise KeyError(f"{self.name} has no question {qid!r}")
+
+    def tests_for(self, qid: str, visibility: str | None = None) -> list[TestSpec]:
+        """The tests of one question (optionally only public or hidden ones)."""
+        return [
+            t
+            for t in self.tests
+            if t.question == qid and (visibility is None or t.visibility == visibility)
+        ]
+
+    def check_submission(self, notebook: Any, where: str = "submission") -> None:
+        """Raise :class:`AssignmentError` unless ``notebook`` (path or node) is a complete copy of
+        this assignment's student notebook: same assignment, every exercise cell, in order."""
+        nb = read_notebook(notebook) if isinstance(notebook, (str, Path)) else notebook
+        if isinstance(notebook, (str, Path)):
+            where = str(notebook)
+        meta = nb.metadata.get("optcourse")
+        if not isinstance(meta, dict) or "assignment" not in meta:
+            raise AssignmentError(
+                f"{where}: not an optcourse exercise notebook (no assignment in its metadata)"
+            )
+        if meta["assignment"] != self.name:
+            raise AssignmentError(
+                f"{where}: is for assignment {meta['assignment']!r}, not {self.name!r}"
+            )
+        check_structure(nb, self.student_keys, where=where)
+
+
+def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
+    """The ``optcourse`` notebook metadata (assignment, version, title), validated."""
+    meta = nb.metadata.get("optcourse")
+    if not isinstance(meta, dict):
+        raise AssignmentError(
+            f"{where}: no 'optcourse' notebook metadata: not an assignment notebook"
+        )
+    for key in ("assignment", "version"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise AssignmentError(f"{where}: notebook metadata optcourse.{key} must be a string")
+    return {
+        "assignment": meta["assignment"],
+        "version": meta["version"],
+        "title": str(meta.get("title", meta["assignment"])),
+    }
+
+
+def _fingerprint(nb: Any) -> str:
+    content = {
+        "metadata": nb.metadata.get("optcourse"),
+        "cells": [
+            [c.cell_type, c.source, c.get("metadata", {}).get("optcourse")] for c in nb.cells
+        ],
+    }
+    blob = json.dumps(content, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _check_cell_ids(path: str | Path) -> None:
+    """Masters need unique cell ids as written in the file: student notebooks reuse them."""
+    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+    seen: set[str] = set()
+    for index, cell in enumerate(raw.get("cells", [])):
+        cid = cell.get("id") if isinstance(cell, dict) else None
+        if not isinstance(cid, str) or not cid:
+            raise AssignmentError(
+                f"{path}: cell {index} has no id; save the master with nbformat 4.5 or later"
+                " (Jupyter does) so that the student notebook's cell ids are stable"
+            )
+        if cid in seen:
+            raise AssignmentError(f"{path}: cell id {cid!r} is used twice (cell {index})")
+        seen.add(cid)
+
+
+def load_assignment(path: str | Path) -> Assignment:
+    """Read and validate the master notebook at ``path``; raise :class:`AssignmentError` if invalid.
+
+    Runs the test cells in recording mode (instructor code, trusted) to collect the
+    :class:`~optcourse.exercise.TestSpec` of every public and hidden test.
+    """
+    from optcourse.assignment.assign import make_student_notebook
+
+    where = str(path)
+    nb = read_notebook(path)
+    _check_cell_ids(path)
+    meta = assignment_metadata(nb, where)
+    questions = parse_questions(nb, where=where)
+    if not questions:
+        raise AssignmentError(f"{where}: declares no question (cell metadata optcourse.question)")
+    tests = record_tests(nb, where=where)
+    roles = [cell_role(c) for c in nb.cells]
+    for q in questions:
+        mine = [t for t in tests if t.question == q.id]
+        kinds = {r.kind for r in roles if r is not None and r.question == q.id}
+        if "solution" not in kinds:
+            raise AssignmentError(f"{where}: question {q.id} has no solution cell")
+        if q.graded == "manual":
+            if mine:
+                raise AssignmentError(f"{where}: {q.id} is graded by a person but has tests")
+            if not q.rubric:
+                raise AssignmentError(f"{where}: {q.id} is graded by a person but has no rubric")
+            continue
+        if not any(t.visibility == "hidden" for t in mine):
+            raise AssignmentError(f"{where}: auto-graded question {q.id} has no hidden test")
+        total = sum(t.points for t in mine)
+        if abs(total - q.points) > 1e-9:
+            raise AssignmentError(
+                f"{where}: question {q.id} is worth {q.points:g} points"
+                f" but its tests give {total:g}"
+            )
+    student = make_student_notebook(nb, where=where)
+    assignment = Assignment(
+        path=Path(path),
+        name=meta["assignment"],
+        version=meta["version"],
+        title=meta["title"],
+        questions=questions,
+        tests=tests,
+        fingerprint=_fingerprint(nb),
+        cell_roles=roles,
+        student_keys=role_keys(student),
+    )
+    check_structure(student, assignment.student_keys, where=where)
+    return assignment
