@@ -1,0 +1,553 @@
+"""An isolated kernel for one student submission: a fresh, limited, unprivileged Python process.
+
+:class:`Kernel` starts ``python -I`` running :mod:`optcourse.grading.probe` in a temporary folder
+that holds only a copy of the submission, sends it cells to execute and probe expressions to
+evaluate, and reads back plain data over a private pipe. The grader never unpickles anything:
+replies are parsed with ``json.loads`` and their size is capped.
+
+What protects the grader (see :func:`isolation_mode`):
+
+* **root** (CI, Gradescope): the kernel becomes a fresh unprivileged user id, so it cannot signal
+  the grader or other kernels, nor read files that are not world-readable. When the machine allows
+  it the kernel also gets its own mount, PID and network namespaces (``unshare``): it has no
+  network, sees no process outside itself, and the assignment master, the output folder and the
+  repository's ``.git`` are hidden under empty mounts.
+* **not root**: with unprivileged user namespaces, the same namespaces (the kernel runs as your
+  user, so it could still write where you can write); without them only the resource limits apply.
+
+Always: a new session/process group (killed as a whole), per-cell and total time limits, address
+space, CPU time, file size and process-count limits, and a cap on captured output.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optcourse.grading import probe as _probe
+
+#: Environment variable forcing an isolation mode (``root-ns``, ``root``, ``user-ns``, ``none``).
+ISOLATION_ENV = "OPTCOURSE_GRADING_ISOLATION"
+
+
+@dataclass(frozen=True)
+class KernelLimits:
+    """Resource limits of one kernel; every time is in seconds, every size in bytes."""
+
+    cell_timeout: float = 30.0
+    total_timeout: float = 300.0
+    memory: int = 2 * 1024**3
+    output: int = 64 * 1024
+    reply: int = 16 * 1024**2
+    file_size: int = 64 * 1024**2
+    nproc: int = 64
+    startup_timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        for name in ("cell_timeout", "total_timeout", "startup_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0 seconds, got {getattr(self, name)!r}")
+        for name in ("memory", "output", "reply", "file_size", "nproc"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+
+
+@dataclass
+class Reply:
+    """The kernel's answer to one request.
+
+    ``ok`` is True when the cell ran or the probe produced a value (``value``, plain data).
+    Otherwise ``kind`` says why: ``"error"`` (the code raised; ``error`` has the exception),
+    ``"timeout"``, ``"dead"`` (the kernel is gone), ``"too_large"`` or ``"malformed"``.
+    """
+
+    ok: bool
+    value: Any = None
+    error: str = ""
+    kind: str = ""
+    exc: str = ""
+
+
+def _unshare_works(args: list[str]) -> bool:
+    exe = shutil.which("unshare")
+    if exe is None:
+        return False
+    try:
+        done = subprocess.run(
+            [exe, *args, "--", sys.executable, "-I", "-c", "pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+_NS_ARGS = ["--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc"]
+_USERNS_ARGS = ["--user", "--map-root-user", *_NS_ARGS]
+
+
+@functools.cache
+def isolation_mode() -> str:
+    """How kernels are isolated on this machine, probed once.
+
+    ``"root-ns"``: root, fresh uid plus mount/PID namespaces; ``"root"``: root, fresh uid only;
+    ``"user-ns"``: not root, user/mount/PID namespaces; ``"none"``: not root, limits only.
+    The environment variable ``OPTCOURSE_GRADING_ISOLATION`` may force a weaker mode.
+    """
+    forced = os.environ.get(ISOLATION_ENV)
+    modes = ("root-ns", "root", "user-ns", "none")
+    if forced:
+        if forced not in modes:
+            raise ValueError(f"{ISOLATION_ENV} must be one of {modes}, got {forced!r}")
+        return forced
+    if os.geteuid() == 0:
+        return "root-ns" if _unshare_works(_NS_ARGS) else "root"
+    return "user-ns" if _unshare_works(_USERNS_ARGS) else "none"
+
+
+def _blocker(path: Path) -> Path | None:
+    """The highest ancestor of ``path`` that other users cannot enter, or None."""
+    for parent in reversed(path.parents):
+        try:
+            if not os.stat(parent).st_mode & 0o001:
+                return parent
+        except OSError:
+            return None
+    return None
+
+
+def runtime_paths() -> list[Path]:
+    """Folders the kernel's Python needs to read: the interpreter and every import location."""
+    paths = {Path(sys.base_prefix), Path(sys.prefix)}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            paths.add(Path(entry))
+    return sorted(p.resolve() for p in paths)
+
+
+def _exposures() -> list[list[str]]:
+    """(blocker, path) pairs: runtime paths hidden behind a folder closed to other users."""
+    pairs = []
+    for path in runtime_paths():
+        block = _blocker(path)
+        if block is not None:
+            pairs.append([str(block), str(path)])
+    # keep only outermost paths (a path inside another exposed path comes along with it)
+    kept = [p for p in pairs if not any(q != p and Path(p[1]).is_relative_to(q[1]) for q in pairs)]
+    return kept
+
+
+def isolation_problem(mode: str | None = None) -> str | None:
+    """Why kernels cannot run in this isolation mode here, or None when they can.
+
+    Without a mount namespace, a kernel running under a fresh user id must be able to read the
+    Python installation and every import location itself.
+    """
+    if (mode or isolation_mode()) != "root":
+        return None
+    blocked = _exposures()
+    if not blocked:
+        return None
+    blocker, path = blocked[0]
+    return (
+        f"the kernel runs as an unprivileged user but {path} is inside {blocker}, which other "
+        "users cannot enter: install Python and the packages in a world-readable place, "
+        "or allow mount namespaces (unshare)"
+    )
+
+
+def _fresh_uid() -> int:
+    """An unused user id for one kernel (falls back to ``nobody`` when ids are scarce)."""
+    try:
+        first_line = Path("/proc/self/uid_map").read_text().split("\n")[0].split()
+        full_range = int(first_line[2]) >= 2**31
+    except (OSError, IndexError, ValueError):
+        full_range = False
+    if not full_range:
+        return 65534
+    return 1_500_000_000 + secrets.randbelow(500_000_000)
+
+
+@dataclass
+class _Output:
+    """Captures the kernel's own stdout/stderr (first ``cap`` bytes) in a background thread."""
+
+    cap: int
+    data: bytearray = field(default_factory=bytearray)
+    total: int = 0
+
+    def drain(self, fd: int) -> None:
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.total += len(chunk)
+            room = self.cap - len(self.data)
+            if room > 0:
+                self.data += chunk[:room]
+        os.close(fd)
+
+
+class Kernel:
+    """One isolated student process; use as a context manager.
+
+    ``hide`` lists paths covered by empty mounts (modes with namespaces); ``mode`` overrides
+    :func:`isolation_mode`; ``python`` is the interpreter to run (default: the grader's own).
+
+    >>> with Kernel(Path("alice.ipynb")) as k:        # doctest: +SKIP
+    ...     k.execute("x = 2 + 2")
+    ...     k.probe("x").value
+    4
+    """
+
+    def __init__(
+        self,
+        submission: Path | None = None,
+        *,
+        limits: KernelLimits | None = None,
+        hide: tuple[Path, ...] | list[Path] = (),
+        mode: str | None = None,
+        python: str | None = None,
+    ) -> None:
+        self.limits = limits or KernelLimits()
+        self.mode = mode or isolation_mode()
+        self.python = python
+        self.submission = submission
+        self.hide = [Path(p).resolve() for p in hide]
+        self.death: str | None = None
+        self.uid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._deadline = 0.0
+        self._next_id = 1
+        self._buf = b""
+        self._output = _Output(self.limits.output)
+        self._workdir: Path | None = None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def __enter__(self) -> Kernel:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        """True while the kernel process is running and answering."""
+        return self._proc is not None and self.death is None
+
+    @property
+    def output(self) -> str:
+        """What the student's code printed (first bytes only), for feedback; never parsed."""
+        text = self._output.data.decode("utf-8", "replace")
+        if self._output.total > len(self._output.data):
+            text += f"\n[... {self._output.total - len(self._output.data)} more bytes cut]"
+        return text
+
+    def start(self, deadline: float | None = None) -> Reply:
+        """Start the process and wait until it is configured and unprivileged.
+
+        ``deadline`` (a ``time.monotonic()`` value) ends the total time allowed earlier than
+        ``limits.total_timeout`` from now, e.g. for a kernel restarted halfway through a notebook.
+        """
+        problem = isolation_problem(self.mode) if self.python is None else None
+        if problem is not None:
+            raise RuntimeError(problem)
+        self._deadline = time.monotonic() + self.limits.total_timeout
+        if deadline is not None:
+            self._deadline = min(self._deadline, deadline)
+        workdir = Path(tempfile.mkdtemp(prefix="optcourse-kernel-"))
+        self._workdir = workdir
+        if self.submission is not None:
+            shutil.copyfile(self.submission, workdir / "submission.ipynb")
+        uid = gid = None
+        if self.mode in ("root", "root-ns"):
+            uid = gid = _fresh_uid()
+            self.uid = uid
+            for path in [workdir, *workdir.iterdir()]:
+                os.chown(path, uid, gid)
+            os.chmod(workdir, 0o700)
+        limits = {
+            "as": self.limits.memory,
+            "cpu": int(self.limits.total_timeout) + 5,
+            "fsize": self.limits.file_size,
+            "core": 0,
+        }
+        if uid is not None:
+            limits["nproc"] = self.limits.nproc
+        hide: list[str] = []
+        expose: list[list[str]] = []
+        if self.mode in ("root-ns", "user-ns"):
+            hide = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
+        if self.mode == "root-ns" and self.python is None:
+            expose = _exposures()
+        cmd_r, cmd_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        out_r, out_w = os.pipe()
+        argv = [self.python or sys.executable, "-I", "-c", Path(_probe.__file__).read_text()]
+        if self.mode == "root-ns":
+            argv = ["unshare", *_NS_ARGS, "--", *argv]
+        elif self.mode == "user-ns":
+            argv = ["unshare", *_USERNS_ARGS, "--", *argv]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(workdir),
+            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+            "MPLBACKEND": "Agg",
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        try:
+            self._proc = subprocess.Popen(
+                argv,
+                stdin=cmd_r,
+                stdout=out_w,
+                stderr=out_w,
+                pass_fds=(rep_w,),
+                cwd=str(workdir),
+                env=env,
+                start_new_session=True,
+            )
+        except BaseException:
+            for fd in (cmd_w, rep_r, out_r):
+                os.close(fd)
+            shutil.rmtree(workdir, ignore_errors=True)
+            self._workdir = None
+            raise
+        finally:
+            for fd in (cmd_r, rep_w, out_w):
+                os.close(fd)
+        self._cmd = os.fdopen(cmd_w, "wb", buffering=0)
+        self._rep = rep_r
+        self._drain = threading.Thread(target=self._output.drain, args=(out_r,), daemon=True)
+        self._drain.start()
+        self._nonce = secrets.token_hex(16)
+        config = {
+            "nonce": self._nonce,
+            "reply_fd": rep_w,
+            "workdir": str(workdir),
+            "uid": uid,
+            "gid": gid,
+            "limits": limits,
+            "hide": hide,
+            "expose": expose,
+        }
+        answer = self._roundtrip(config, 0, self.limits.startup_timeout)
+        if not answer.ok:
+            self._kill()
+            self._drain.join(timeout=1.0)
+            said = self.output.strip()[-300:]
+            self.death = f"the kernel could not start ({answer.error})" + (
+                f": {said}" if said else ""
+            )
+        return answer
+
+    def close(self) -> None:
+        """Stop the process (and everything it started) and delete its folder."""
+        try:
+            self._stop()
+        finally:
+            if self._workdir is not None:
+                shutil.rmtree(self._workdir, ignore_errors=True)
+                self._workdir = None
+
+    def _stop(self) -> None:
+        if self._proc is not None:
+            if self.death is None:
+                try:
+                    self._cmd.write(b'{"op": "quit"}\n')
+                except OSError:
+                    pass
+                try:
+                    self._proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
+            self._kill()
+            self._drain.join(timeout=2.0)
+            for closer in (self._cmd.close, lambda: os.close(self._rep)):
+                try:
+                    closer()
+                except OSError:
+                    pass
+            self._proc = None
+
+    def _kill(self) -> None:
+        proc = self._proc
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.mode == "root" and self.uid is not None and self.uid != 65534:
+            # Without a PID namespace a process that left the group could survive: kill every
+            # process of the kernel's private user id.
+            try:
+                subprocess.run(
+                    [self.python or sys.executable, "-I", "-c", "import os; os.kill(-1, 9)"],
+                    user=self.uid,
+                    group=self.uid,
+                    extra_groups=[],
+                    check=False,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=10,
+                )
+            except (OSError, subprocess.SubprocessError):
+                pass
+        try:
+            proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            pass
+
+    # -- requests ------------------------------------------------------------------------------
+    def execute(self, code: str, name: str = "<cell>") -> Reply:
+        """Run one cell of student code; the reply says whether it raised or timed out."""
+        return self._request({"op": "exec", "code": code, "name": name})
+
+    def probe(self, expr: str) -> Reply:
+        """Evaluate one expression in the student's namespace; ``value`` is plain data."""
+        return self._request({"op": "probe", "expr": expr})
+
+    def _request(self, message: dict[str, Any]) -> Reply:
+        if self._proc is None:
+            raise RuntimeError("the kernel is not started")
+        if self.death is not None:
+            return Reply(False, error=self.death, kind="dead")
+        rid = self._next_id
+        self._next_id += 1
+        return self._roundtrip({**message, "id": rid}, rid, self.limits.cell_timeout)
+
+    def _roundtrip(self, message: dict[str, Any], rid: int, timeout: float) -> Reply:
+        try:
+            self._cmd.write(json.dumps(message).encode() + b"\n")
+        except OSError:
+            return self._died()
+        remaining = self._deadline - time.monotonic()
+        total_hit = remaining <= timeout
+        answer = self._await(rid, time.monotonic() + max(min(timeout, remaining), 0.0))
+        if answer is not None:
+            return answer
+        if self.death is not None:
+            return Reply(False, error=self.death, kind="dead")
+        # Out of time: interrupt (the code gets KeyboardInterrupt), then kill if that is ignored.
+        try:
+            os.killpg(self._proc.pid, signal.SIGINT)  # type: ignore[union-attr]
+        except OSError:
+            pass
+        answer = self._await(rid, time.monotonic() + 2.0)
+        what = (
+            f"the whole notebook ran longer than {self.limits.total_timeout:g} s"
+            if total_hit
+            else f"it ran longer than {self.limits.cell_timeout:g} s"
+        )
+        if answer is None or total_hit:
+            if self.death is None:
+                self.death = f"the kernel was stopped: {what}"
+                self._kill()
+            return Reply(False, error=self.death, kind="timeout")
+        if not answer.ok:
+            answer.kind, answer.error = "timeout", what
+        return answer
+
+    def _await(self, rid: int, deadline: float) -> Reply | None:
+        """The reply to request ``rid``; lines without the nonce or for another id are skipped
+        (the student's code can write to the pipe, but only to its own harm)."""
+        while True:
+            line = self._read_line(deadline)
+            if line is None:
+                return None
+            answer = self._parse(line, rid)
+            if answer is not None:
+                return answer
+
+    def _parse(self, line: bytes, rid: int) -> Reply | None:
+        prefix = self._nonce.encode() + b" "
+        if not line.startswith(prefix):
+            return None
+        try:
+            data = json.loads(line[len(prefix) :])
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(data, dict) or data.get("id") != rid or "ok" not in data:
+            return None
+        if data["ok"] is True:
+            return Reply(True, value=data.get("value"))
+        error = data.get("error")
+        kind = "timeout" if data.get("kind") == "timeout" else "error"
+        return Reply(False, error=str(error)[:1000], kind=kind, exc=str(data.get("exc", ""))[:100])
+
+    def _read_line(self, deadline: float) -> bytes | None:
+        """The next reply line, or None at the deadline (``death`` is set if the kernel ended)."""
+        while b"\n" not in self._buf:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return None
+            ready, _, _ = select.select([self._rep], [], [], min(wait, 0.25))
+            if not ready:
+                # A process that forked may keep the pipe open after the kernel died: look.
+                if self._proc is not None and self._proc.poll() is not None:
+                    self._died()
+                    return None
+                continue
+            chunk = os.read(self._rep, 1 << 20)
+            if not chunk:
+                self._died()
+                return None
+            self._buf += chunk
+            if len(self._buf) > self.limits.reply:
+                self.death = (
+                    f"the kernel was stopped: a value larger than {self.limits.reply} bytes"
+                )
+                self._kill()
+                return None
+        line, _, self._buf = self._buf.partition(b"\n")
+        return line
+
+    def _died(self) -> Reply:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:
+                self._kill()
+                code = proc.returncode
+        if code is not None and code < 0:
+            try:
+                signame = signal.Signals(-code).name
+            except ValueError:
+                signame = f"signal {-code}"
+            how = f"the kernel crashed ({signame})"
+            if -code == signal.SIGXCPU:
+                how = "the kernel was stopped: it used up its CPU time"
+        elif self.mode in ("root-ns", "user-ns") and code is not None and code > 128:
+            how = f"the kernel crashed (signal {code - 128})"
+        else:
+            how = f"the kernel exited (exit code {code}), e.g. through os._exit or a crash"
+        if self.death is None:
+            self.death = how
+        self._kill()
+        return Reply(False, error=self.death, kind="dead")

@@ -1,0 +1,333 @@
+"""The kernel side of grading: run a student's cells and answer probes with plain data.
+
+This file is the program that runs *inside* the student's kernel process. The grader reads its
+source and starts it with ``python -I -c SOURCE`` (so it does not depend on the student's process
+being able to import ``optcourse``). It only uses the standard library at start-up.
+
+Protocol (one JSON object per line):
+
+* the grader writes commands on the kernel's standard input, which this program moves to a private
+  file descriptor before any student code runs (so ``input()`` cannot steal commands). The first
+  line is the configuration (nonce, working folder, limits, paths to hide, user id to become); then
+  ``{"op": "exec", "id": n, "code": ...}``, ``{"op": "probe", "id": n, "expr": ...}``, ``{"op":
+  "quit"}``.
+* replies go to a private pipe (its descriptor number is in the configuration) as ``NONCE {"id": n,
+  "ok": ..., ...}``; the student's own prints go to file descriptors 1 and 2, which the grader
+  captures separately and never parses.
+
+Nothing here decides pass or fail: a probe's value is converted to plain data (numbers, strings,
+lists, dicts) with :func:`to_plain` and the grader, in its own process, judges it. The student's
+code can of course rewrite anything in this process; the worst it can achieve is lying about its
+own values, which the grader's hidden, randomly drawn inputs make worthless."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from typing import Any
+
+#: Largest number of scalars one probe value may contain.
+MAX_ITEMS = 1_000_000
+#: Deepest nesting of lists/dicts accepted.
+MAX_DEPTH = 32
+#: Longest string accepted (characters).
+MAX_STR = 100_000
+
+
+# Bound now, so that student code patching the builtins cannot change how values are converted.
+_isinstance, _type, _str, _list, _float, _int = isinstance, type, str, list, float, int
+_bool, _complex, _tuple, _dict, _len = bool, complex, tuple, dict, len
+_exec, _eval, _compile, _INF = exec, eval, compile, math.inf
+try:  # the C function cannot be patched from Python
+    from _json import encode_basestring_ascii as _quote
+except ImportError:  # pragma: no cover
+    from json.encoder import py_encode_basestring_ascii as _quote
+
+
+class NotPlainError(TypeError):
+    """A value that cannot be turned into plain data (numbers, strings, lists, dicts)."""
+
+
+def _type_name(obj: Any) -> str:
+    return _str(_type(obj).__name__)
+
+
+def to_plain(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any:
+    """Convert ``obj`` to JSON-ready plain data, or raise :class:`NotPlainError`.
+
+    Accepted: ``None``, ``bool``, ``int``, ``float`` (NaN and infinities kept), ``str``, numpy
+    scalars and arrays of numbers or booleans, lists and tuples (become lists) and dicts with string
+    keys, nested. Subclasses of ``int``/``float``/``str`` are reduced to the built-in value they
+    store, so overriding ``__eq__``, ``__float__`` or ``__repr__`` changes nothing. Anything else
+    (an arbitrary object, a function, an object with a forged ``__array__``) is refused with a
+    message naming its type.
+    """
+    budget = _budget if _budget is not None else [MAX_ITEMS]
+    if _depth > MAX_DEPTH:
+        raise NotPlainError(f"the value is nested more than {MAX_DEPTH} levels deep")
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise NotPlainError(f"the value has more than {MAX_ITEMS} elements")
+    if obj is None or obj is True or obj is False:
+        return obj
+    if _isinstance(obj, _bool):  # a bool subclass cannot exist, but be explicit
+        return _bool(obj)
+    if _isinstance(obj, _int):
+        return _int.__index__(obj)
+    if _isinstance(obj, _float):
+        return _float.__float__(obj)
+    if _isinstance(obj, _complex):
+        raise NotPlainError("got a complex number; expected a real number")
+    if _isinstance(obj, _str):
+        text = _str.__str__(obj)
+        if _len(text) > MAX_STR:
+            raise NotPlainError(f"the string is longer than {MAX_STR} characters")
+        return text
+    if _isinstance(obj, (_list, _tuple)):
+        items = _list.__iter__(obj) if _isinstance(obj, _list) else _tuple.__iter__(obj)
+        return [to_plain(item, _depth + 1, budget) for item in items]
+    if _isinstance(obj, _dict):
+        out = {}
+        for key, value in _dict.items(obj):
+            if not _isinstance(key, _str):
+                raise NotPlainError(f"a dict key has type {_type_name(key)}; expected str")
+            out[_str.__str__(key)] = to_plain(value, _depth + 1, budget)
+        return out
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        if _isinstance(obj, numpy.ndarray):
+            base = numpy.ndarray.view(obj, numpy.ndarray)
+            if base.dtype.kind not in "biuf":
+                raise NotPlainError(f"got an array of dtype {base.dtype}; expected numbers")
+            if base.size > budget[0]:
+                raise NotPlainError(f"the array has more than {MAX_ITEMS} elements")
+            budget[0] -= _int(base.size)
+            return numpy.ndarray.tolist(base)
+        if _isinstance(obj, numpy.generic):
+            if obj.dtype.kind not in "biuf":
+                raise NotPlainError(f"got a numpy {_type_name(obj)}; expected a real number")
+            return to_plain(obj.item(), _depth + 1, budget)
+    raise NotPlainError(
+        f"got a value of type {_type_name(obj)}; expected a number, a string, "
+        "a list or a numpy array"
+    )
+
+
+def encode(value: Any) -> str:
+    """JSON text of plain data made by :func:`to_plain`, without the ``json`` module.
+
+    The student's code may patch ``json`` and the builtins in this process; this encoder only uses
+    references bound when the module was loaded (NaN and infinities become ``NaN``/``Infinity``,
+    which the grader's ``json.loads`` accepts).
+    """
+    kind = _type(value)
+    if value is None:
+        return "null"
+    if kind is _bool:
+        return "true" if value else "false"
+    if kind is _int:
+        return _int.__repr__(value)
+    if kind is _float:
+        if value != value:
+            return "NaN"
+        if value in (_INF, -_INF):
+            return "Infinity" if value > 0 else "-Infinity"
+        return _float.__repr__(value)
+    if kind is _str:
+        return _quote(value)
+    if kind is _list:
+        return "[" + ", ".join([encode(v) for v in value]) + "]"
+    if kind is _dict:
+        return "{" + ", ".join([_quote(k) + ": " + encode(v) for k, v in value.items()]) + "}"
+    raise NotPlainError(f"cannot encode a value of type {_type_name(value)}")
+
+
+def _describe_exception(exc: BaseException) -> str:
+    """The exception's message, truncated (its type travels separately as ``exc``)."""
+    try:
+        text = str(exc)
+    except BaseException:  # a hostile __str__
+        text = ""
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _strip_magics(code: str) -> str:
+    """Replace IPython magics (``%...``) and shell escapes (``!...``) by ``pass``.
+
+    The grader runs cells with plain Python, not IPython; lines such as ``%matplotlib inline`` are
+    notebook conveniences and are skipped (indentation kept so the cell still parses).
+    """
+    lines = []
+    for line in code.splitlines():
+        stripped = line.lstrip()
+        if stripped.startswith(("%", "!")):
+            indent = line[: len(line) - len(stripped)]
+            lines.append(indent + "pass  # skipped by the grader: " + stripped[:40])
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _libc_mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    rc = libc.mount(
+        source.encode(),
+        os.fsencode(target),
+        fstype.encode() if fstype else None,
+        flags,
+        data.encode() if data else None,
+    )
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"cannot mount on {target}: {os.strerror(err)}")
+
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC = 1, 2, 4, 4096, 8192, 16384
+
+
+def _expose(pairs: list[list[str]], stage: str) -> None:
+    """Make each ``path`` reachable although its ancestor ``blocker`` is closed to other users.
+
+    Each path is bind-mounted aside, ``blocker`` is covered by an empty tmpfs (hiding everything
+    else in it, e.g. root's home) and the path is moved back into place. Needs a mount namespace.
+    """
+    staged = []
+    for index, (blocker, path) in enumerate(pairs):
+        aside = os.path.join(stage, f"expose{index}")
+        os.makedirs(aside)
+        _libc_mount(path, aside, None, MS_BIND | MS_REC)
+        staged.append((blocker, path, aside))
+    for blocker in sorted({b for b, _, _ in staged}):
+        _libc_mount("optcourse-cover", blocker, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+    for _, path, aside in staged:
+        os.makedirs(path, exist_ok=True)
+        _libc_mount(aside, path, None, MS_MOVE)
+        os.rmdir(aside)
+
+
+def _mount_tmpfs(paths: list[str]) -> None:
+    """Hide each folder under an empty tmpfs and each file under ``/dev/null`` (mount namespace)."""
+    for path in paths:
+        if os.path.isdir(path):
+            flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+            _libc_mount("optcourse-hidden", path, "tmpfs", flags, "size=4k,mode=000")
+        elif os.path.exists(path):
+            _libc_mount(os.devnull, path, None, MS_BIND)
+
+
+def _apply_limits(limits: dict[str, int]) -> None:
+    import resource
+
+    names = {
+        "as": resource.RLIMIT_AS,
+        "cpu": resource.RLIMIT_CPU,
+        "fsize": resource.RLIMIT_FSIZE,
+        "nproc": resource.RLIMIT_NPROC,
+        "core": resource.RLIMIT_CORE,
+        "nofile": resource.RLIMIT_NOFILE,
+    }
+    for key, value in limits.items():
+        resource.setrlimit(names[key], (value, value))
+
+
+def main() -> None:  # pragma: no cover - runs in the child process, tested end to end
+    """Run the kernel loop: configure, then execute cells and answer probes until ``quit``."""
+    import json
+    import warnings
+
+    loads = json.JSONDecoder().decode
+    cmd = os.fdopen(os.dup(0), "r", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    config = loads(cmd.readline())
+    reply_fd = int(config["reply_fd"])
+    nonce = config["nonce"]
+    prefix = nonce.encode() + b" "
+    os.set_inheritable(reply_fd, False)
+
+    def reply(message: dict[str, Any]) -> None:
+        try:
+            data = encode(message)
+        except BaseException:
+            data = encode({"id": message.get("id"), "ok": False, "error": "unencodable value"})
+        payload = prefix + data.encode() + b"\n"
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(reply_fd, view) :]
+
+    try:
+        if config.get("expose"):
+            _expose(config["expose"], config["workdir"])
+        if config.get("hide"):
+            _mount_tmpfs(config["hide"])
+        uid, gid = config.get("uid"), config.get("gid")
+        if uid is not None and gid is not None:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+        _apply_limits({k: int(v) for k, v in config.get("limits", {}).items()})
+        os.chdir(config["workdir"])
+        sys.path[:0] = [config["workdir"]]
+    except BaseException as exc:
+        reply({"id": 0, "ok": False, "error": "kernel setup failed: " + _describe_exception(exc)})
+        return
+    reply({"id": 0, "ok": True, "pid": os.getpid(), "uid": os.getuid()})
+
+    import builtins
+
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    while True:
+        line = cmd.readline()
+        if not line:
+            return
+        request = loads(line)
+        op, rid = request.get("op"), request.get("id")
+        if op == "quit":
+            return
+        try:
+            if op == "exec":
+                code = _compile(_strip_magics(request["code"]), request["name"], "exec")
+                _exec(code, namespace)
+                answer: dict[str, Any] = {"id": rid, "ok": True}
+            elif op == "probe":
+                # Probes may use ``np`` and ``math`` (the test API's convention) even if the
+                # student's notebook imported them under other names.
+                for alias, module in (("np", "numpy"), ("math", "math")):
+                    if alias not in namespace and module in sys.modules:
+                        namespace[alias] = sys.modules[module]
+                warnings.resetwarnings()
+                warnings.simplefilter("ignore")
+                value = _eval(_compile(request["expr"], "<probe>", "eval"), namespace)
+                if value is Ellipsis:
+                    answer = {
+                        "id": rid,
+                        "ok": False,
+                        "exc": "Unanswered",
+                        "error": "still the `...` placeholder: write your answer",
+                    }
+                else:
+                    answer = {"id": rid, "ok": True, "value": to_plain(value)}
+            else:
+                answer = {"id": rid, "ok": False, "error": f"unknown op {op!r}"}
+        except KeyboardInterrupt:
+            answer = {"id": rid, "ok": False, "error": "interrupted", "kind": "timeout"}
+        except SystemExit:
+            answer = {"id": rid, "ok": False, "error": "the code called sys.exit()"}
+        except BaseException as exc:
+            answer = {"id": rid, "ok": False, "error": _describe_exception(exc)}
+            answer["exc"] = type(exc).__name__
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        reply(answer)
+
+
+if __name__ == "__main__":
+    main()

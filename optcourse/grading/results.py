@@ -1,0 +1,202 @@
+"""What grading produces: Gradescope's ``results.json``, a readable feedback file, ``grades.csv``.
+
+Gradescope's autograder format (``tests`` with ``name``, ``score``, ``max_score``, ``status``,
+``output``, ``visibility``; top-level ``score`` and ``execution_time``) is used for every
+submission, also outside Gradescope, so one reader serves both. Every file is written atomically:
+to a temporary file in the same folder, then renamed over the target, so an interrupted run never
+leaves half a file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: Gradescope visibility of public tests and of hidden tests.
+PUBLIC_VISIBILITY = "visible"
+HIDDEN_VISIBILITY = "after_published"
+
+
+@dataclass
+class TestResult:
+    """The outcome of one test (or one question graded by a person, ``status == "manual"``)."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    question: str
+    score: float
+    max_score: float
+    status: str  # "passed", "failed" or "manual"
+    output: str
+    visibility: str
+
+
+@dataclass
+class SubmissionResult:
+    """Everything graded about one submission.
+
+    ``status`` is ``"graded"`` when the notebook ran (whatever its score), ``"unreadable"`` for a
+    corrupt or non-notebook file, ``"wrong_assignment"`` for a notebook of another assignment and
+    ``"error"`` when the grader itself failed (not saved for resuming: the next run retries);
+    ``notes`` are the problems worth telling the student (cells that raised, a killed kernel).
+    """
+
+    name: str
+    path: str
+    sha256: str
+    status: str
+    tests: list[TestResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    printed: str = ""
+    execution_time: float = 0.0
+
+    @property
+    def score(self) -> float:
+        """Points earned by the autograded tests."""
+        return sum(t.score for t in self.tests if t.status != "manual")
+
+    @property
+    def max_score(self) -> float:
+        """Points the autograded tests can give."""
+        return sum(t.max_score for t in self.tests if t.status != "manual")
+
+    def question_scores(self) -> dict[str, float | None]:
+        """Points per question (None for a question graded by a person)."""
+        out: dict[str, float | None] = {}
+        for t in self.tests:
+            if t.status == "manual":
+                out[t.question] = None
+            else:
+                out[t.question] = (out.get(t.question) or 0.0) + t.score
+        return out
+
+
+def _round(x: float) -> float:
+    return round(float(x), 4)
+
+
+def results_json(result: SubmissionResult) -> dict[str, Any]:
+    """The submission's result as a Gradescope ``results.json`` object."""
+    tests = []
+    for t in result.tests:
+        entry: dict[str, Any] = {
+            "name": t.name,
+            "score": _round(t.score),
+            "max_score": _round(t.max_score),
+            "output": t.output,
+            "visibility": t.visibility,
+        }
+        if t.status in ("passed", "failed"):
+            entry["status"] = t.status
+        tests.append(entry)
+    output = "\n".join(result.notes)
+    return {
+        "score": _round(result.score),
+        "execution_time": _round(result.execution_time),
+        "output": output,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def feedback_text(result: SubmissionResult, title: str = "") -> str:
+    """A Markdown feedback page for the student: one line per test, the notes, the total."""
+    lines = [f"# Feedback: {title or result.name}", ""]
+    lines.append(f"Submission: `{Path(result.path).name}`  ")
+    lines.append(f"Autograded score: **{result.score:g} / {result.max_score:g}**")
+    lines.append("")
+    if result.notes:
+        lines.append("## Problems while running your notebook")
+        lines.append("")
+        lines.extend(f"- {note}" for note in result.notes)
+        lines.append("")
+    lines.append("## Questions")
+    lines.append("")
+    for t in result.tests:
+        mark = {"passed": "passed", "failed": "FAILED", "manual": "graded by a person"}[t.status]
+        score = "" if t.status == "manual" else f" ({t.score:g}/{t.max_score:g})"
+        lines.append(f"- **{t.name}**{score}: {mark}")
+        if t.output and t.status == "failed":
+            lines.append(f"  {t.output}")
+    lines.append("")
+    lines.append(
+        "Hidden tests use inputs your notebook never saw; their feedback says what was tested, "
+        "never the expected answer."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
+    """The class's grades: one row per submission, one column per question, then the totals.
+
+    Questions graded by a person get an empty cell for the instructor to fill in.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["submission", "status", *questions, "auto_score", "auto_max", "file"])
+    for r in sorted(rows, key=lambda r: r.name):
+        per_q = r.question_scores()
+        cells = []
+        for q in questions:
+            value = per_q.get(q, 0.0)
+            cells.append("" if value is None else f"{value:g}")
+        writer.writerow(
+            [r.name, r.status, *cells, f"{r.score:g}", f"{r.max_score:g}", Path(r.path).name]
+        )
+    return buffer.getvalue()
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Atomically write ``data`` as indented JSON."""
+    atomic_write(path, json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def to_record(result: SubmissionResult) -> dict[str, Any]:
+    """A JSON-ready record of the result (what resuming reads back)."""
+    return {
+        "name": result.name,
+        "path": result.path,
+        "sha256": result.sha256,
+        "status": result.status,
+        "notes": result.notes,
+        "execution_time": result.execution_time,
+        "tests": [t.__dict__ for t in result.tests],
+    }
+
+
+def from_record(data: dict[str, Any]) -> SubmissionResult:
+    """Rebuild a :class:`SubmissionResult` from :func:`to_record`'s output."""
+    return SubmissionResult(
+        name=data["name"],
+        path=data["path"],
+        sha256=data["sha256"],
+        status=data["status"],
+        notes=list(data.get("notes", [])),
+        execution_time=float(data.get("execution_time", 0.0)),
+        tests=[TestResult(**t) for t in data["tests"]],
+    )

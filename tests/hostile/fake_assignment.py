@@ -1,0 +1,139 @@
+"""A small stand-in assignment for the grader's tests (same interface as ``load_assignment``).
+
+Questions: q1 (1 point) ``answer`` must be the integer 42; q2 (2 points, hidden) ``double(v)`` on
+random inputs must be ``2 * v``; q3 (1 point) ``late`` must be the string "done" (defined by the
+last cell, so it shows whether the cells after a hostile one still ran); q4 (2 points) is graded by
+a person. The good submission earns 4 of the 4 autograded points.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optcourse.exercise import ProbeError, Verdict
+
+GOOD_CELLS = ["answer = 42", "def double(x):\n    return 2 * x", "late = 'done'"]
+SECRET = "SECRET-REFERENCE-ANSWER-42"
+
+
+@dataclass
+class FakeQuestion:
+    id: str
+    points: float
+    graded: str
+    title: str
+    level: str = "A"
+    rubric: str | None = None
+
+
+class FakeSpec:
+    """A test: ``probes(rng)`` gives expressions, ``check(values)`` the fraction earned."""
+
+    def __init__(self, name, question, points, visibility, describe, probes, check):  # type: ignore[no-untyped-def]
+        self.name, self.question, self.points = name, question, float(points)
+        self.visibility, self.describe = visibility, describe
+        self._probes, self._check = probes, check
+        self._inputs: list[float] = []
+
+    def make_probes(self, rng: Any) -> list[str]:
+        return self._probes(self, rng)
+
+    def judge(self, values: list[Any]) -> Verdict:
+        for v in values:
+            if isinstance(v, ProbeError):
+                return Verdict(0.0, False, f"{v.kind}: {v.message}")
+        ok = self._check(self, values)
+        return Verdict(self.points if ok else 0.0, ok, "" if ok else "wrong value")
+
+
+def _double_probes(spec: FakeSpec, rng: Any) -> list[str]:
+    spec._inputs = [float(x) for x in rng.uniform(-5, 5, size=3)]
+    return [f"double({x!r})" for x in spec._inputs]
+
+
+def _double_check(spec: FakeSpec, values: list[Any]) -> bool:
+    return all(
+        type(v) is float and math.isclose(v, 2 * x, rel_tol=1e-12)
+        for v, x in zip(values, spec._inputs, strict=True)
+    )
+
+
+class FakeAssignment:
+    """The fake assignment; its master file (holding ``SECRET``) is written to ``folder``."""
+
+    def __init__(self, folder: Path, name: str = "00_fake") -> None:
+        self.name, self.version, self.title = name, "1", "A fake assignment"
+        self.path = Path(folder) / "master.ipynb"
+        self.path.write_text(json.dumps({"cells": [], "metadata": {"secret": SECRET}}))
+        self.fingerprint = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        self.questions = [
+            FakeQuestion("q1", 1, "auto", "the answer"),
+            FakeQuestion("q2", 2, "auto", "double"),
+            FakeQuestion("q3", 1, "auto", "the last cell"),
+            FakeQuestion("q4", 2, "manual", "an essay", "D", "rubric"),
+        ]
+        self.tests = [
+            FakeSpec(
+                "q1.public.1",
+                "q1",
+                1,
+                "public",
+                "answer is 42",
+                lambda s, rng: ["answer"],
+                lambda s, v: type(v[0]) is int and v[0] == 42,
+            ),
+            FakeSpec(
+                "q2.hidden.1",
+                "q2",
+                2,
+                "hidden",
+                "double on random numbers",
+                _double_probes,
+                _double_check,
+            ),
+            FakeSpec(
+                "q3.public.1",
+                "q3",
+                1,
+                "public",
+                "late is 'done'",
+                lambda s, rng: ["late"],
+                lambda s, v: v[0] == "done",
+            ),
+        ]
+
+
+def notebook(cells: list[str], assignment: str = "00_fake") -> dict[str, Any]:
+    """A notebook (as a dict) whose code cells are ``cells``."""
+    return {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {"optcourse": {"assignment": assignment, "version": "1"}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": c,
+                "outputs": [],
+                "execution_count": None,
+                "id": f"c{i}",
+            }
+            for i, c in enumerate(cells)
+        ],
+    }
+
+
+def hostile_cases() -> list[tuple[str, str, float]]:
+    """(name, hostile cell source, exact expected score) for every file in this folder."""
+    cases = []
+    for path in sorted(Path(__file__).parent.glob("h_*.py")):
+        text = path.read_text()
+        first = text.splitlines()[0]
+        assert first.startswith("# expect: "), path
+        cases.append((path.stem, text, float(first.removeprefix("# expect: "))))
+    return cases

@@ -1,0 +1,229 @@
+"""Hostile submissions: each gets exactly the score it earned, and the batch goes on.
+
+The hostile cells live in ``tests/hostile/h_*.py`` (first line ``# expect: SCORE``). Each is
+inserted between the good submission's second and last cell of the fake assignment (q1 and q2 are
+answered before it, q3 after it), so the expected score also says whether the cells after it still
+ran."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from optcourse.grading.grade import Submission, grade_all, grade_submission, hidden_paths
+from optcourse.grading.kernel import Kernel, KernelLimits, isolation_mode
+
+HERE = Path(__file__).parent / "hostile"
+_spec = importlib.util.spec_from_file_location("fake_assignment", HERE / "fake_assignment.py")
+assert _spec is not None and _spec.loader is not None
+fake = importlib.util.module_from_spec(_spec)
+sys.modules["fake_assignment"] = fake
+_spec.loader.exec_module(fake)
+
+LIMITS = KernelLimits(cell_timeout=2.5, total_timeout=40, memory=1024**3)
+CASES = fake.hostile_cases()
+
+
+@pytest.fixture(scope="module")
+def world_readable_master():
+    """The fake master in a folder every user could read: only the isolation can hide it."""
+    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
+    # With namespaces the folder is hidden even though everyone may read it; without them the
+    # instructors' guide asks for a folder closed to other users.
+    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
+    assignment = fake.FakeAssignment(folder)
+    os.chmod(assignment.path, 0o644)
+    yield assignment
+    assignment.path.unlink()
+    folder.rmdir()
+
+
+def test_kernel_is_unprivileged_when_grader_is_root():
+    if os.geteuid() != 0 or os.environ.get("OPTCOURSE_GRADING_ISOLATION"):
+        pytest.skip("the uid drop only happens when grading as root")
+    assert isolation_mode() in ("root", "root-ns")
+    with Kernel(limits=LIMITS) as kernel:
+        reply = kernel.probe("__import__('os').getuid()")
+    assert reply.ok and reply.value not in (0, None)
+
+
+def test_the_good_submission_earns_everything(tmp_path, world_readable_master):
+    nb = tmp_path / "good.ipynb"
+    nb.write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    result = grade_submission(nb, world_readable_master, limits=LIMITS)
+    assert (result.status, result.score, result.max_score) == ("graded", 4.0, 4.0)
+    manual = [t for t in result.tests if t.status == "manual"]
+    assert [(t.question, t.score, t.max_score) for t in manual] == [("q4", 0.0, 2.0)]
+
+
+def test_wrong_answers_earn_only_what_is_right(tmp_path, world_readable_master):
+    cells = ["answer = 41", "def double(x):\n    return 2.0 * x + 1e-3", "late = 'done'"]
+    nb = tmp_path / "wrong.ipynb"
+    nb.write_text(json.dumps(fake.notebook(cells)))
+    result = grade_submission(nb, world_readable_master, limits=LIMITS)
+    assert result.score == 1.0
+    hidden = next(t for t in result.tests if t.question == "q2")
+    assert hidden.status == "failed" and "double on random numbers" in hidden.output
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_hostile_cell(case, tmp_path, world_readable_master):
+    name, source, expected = case
+    if name == "h_read_solutions" and isolation_mode() == "none":
+        pytest.skip("without root or namespaces the kernel can read what the grader can read")
+    if name == "h_kill_parent" and os.geteuid() == 0:
+        assert isolation_mode() in ("root", "root-ns")
+    source = source.replace("__MASTER__", str(world_readable_master.path))
+    cells = [*fake.GOOD_CELLS[:2], source, fake.GOOD_CELLS[2]]
+    nb = tmp_path / f"{name}.ipynb"
+    nb.write_text(json.dumps(fake.notebook(cells)))
+    hide = hidden_paths(world_readable_master.path, [tmp_path])
+    result = grade_submission(nb, world_readable_master, limits=LIMITS, hide=hide)
+    assert result.status == "graded"
+    assert result.score == expected, (result.notes, [(t.name, t.output) for t in result.tests])
+    if expected < 4:  # every lost point is explained per question
+        for t in result.tests:
+            if t.status == "failed":
+                assert t.output
+    assert len(result.printed) <= LIMITS.output + 100
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_hostile_notes_say_what_happened(tmp_path, world_readable_master):
+    messages = {
+        "h_infinite_loop": "longer than 2.5 s",
+        "h_os_exit": "exited",
+        "h_segfault": "SIGSEGV",
+        "h_memory_bomb": "MemoryError",
+        "h_loop_ignoring_interrupt": "stopped",
+    }
+    for name, source, _ in CASES:
+        if name not in messages:
+            continue
+        cells = [*fake.GOOD_CELLS[:2], source, fake.GOOD_CELLS[2]]
+        nb = tmp_path / f"{name}.ipynb"
+        nb.write_text(json.dumps(fake.notebook(cells)))
+        result = grade_submission(nb, world_readable_master, limits=LIMITS)
+        assert any(messages[name] in note for note in result.notes), (name, result.notes)
+
+
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"this is not json", "not a Jupyter notebook"),
+        (b'{"hello": 1}', "no list of cells"),
+        (bytes(range(256)) * 10, "not a Jupyter notebook"),
+        (b'{"cells": [{"cell_type": "code", "source": 3}]}', "damaged"),
+    ],
+)
+def test_corrupt_files_get_zero_with_a_reason(content, why, tmp_path, world_readable_master):
+    nb = tmp_path / "broken.ipynb"
+    nb.write_bytes(content)
+    result = grade_submission(nb, world_readable_master, limits=LIMITS)
+    assert (result.status, result.score) == ("unreadable", 0.0)
+    assert any(why in note for note in result.notes)
+    assert all(t.output.startswith("not graded") for t in result.tests if t.status != "manual")
+
+
+def test_notebook_of_another_assignment_is_not_run(tmp_path, world_readable_master):
+    nb = tmp_path / "other.ipynb"
+    nb.write_text(json.dumps(fake.notebook(fake.GOOD_CELLS, assignment="99_other")))
+    result = grade_submission(nb, world_readable_master, limits=LIMITS)
+    assert (result.status, result.score) == ("wrong_assignment", 0.0)
+    assert "99_other" in result.notes[0]
+
+
+def test_one_hostile_submission_leaves_the_batch_alone(tmp_path, world_readable_master):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    crash = "import ctypes\nctypes.string_at(0)"
+    (folder / "a_good.ipynb").write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    crashing = ["answer = 41", crash, *fake.GOOD_CELLS[1:]]
+    (folder / "b_crash.ipynb").write_text(json.dumps(fake.notebook(crashing)))
+    (folder / "c_corrupt.ipynb").write_bytes(b"\x00garbage")
+    (folder / "d_good.ipynb").write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    subs = [Submission(p.stem, p) for p in sorted(folder.glob("*.ipynb"))]
+    out = tmp_path / "out"
+    results = grade_all(subs, world_readable_master, out, jobs=2, limits=LIMITS)
+    assert [(r.name, r.score) for r in results] == [
+        ("a_good", 4.0),
+        ("b_crash", 3.0),
+        ("c_corrupt", 0.0),
+        ("d_good", 4.0),
+    ]
+    assert any("SIGSEGV" in note for note in results[1].notes)
+    for r in results:
+        assert json.loads((out / r.name / "results.json").read_text())["score"] == r.score
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid drop only happens when grading as root")
+@pytest.mark.parametrize("mode", ["root", "root-ns"])
+def test_root_modes_with_a_world_readable_python(mode, tmp_path):
+    """The uid-only mode (e.g. Gradescope without namespaces), with the system Python."""
+    python = "/usr/bin/python3"
+    if not os.access(python, os.X_OK):
+        pytest.skip("no system Python")
+    secret = tmp_path / "closed"
+    secret.mkdir(mode=0o700)
+    (secret / "master.ipynb").write_text(fake.SECRET)
+    with Kernel(limits=LIMITS, mode=mode, python=python) as kernel:
+        uid = kernel.probe("__import__('os').getuid()").value
+        assert isinstance(uid, int) and uid != 0
+        read = kernel.execute(f"open({str(secret / 'master.ipynb')!r}).read()")
+        assert read.exc == "PermissionError"
+        kill = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+        assert kernel.execute(kill).exc in ("PermissionError", "ProcessLookupError", "")
+        escape = (
+            "import os, time\nif os.fork() == 0:\n    os.setsid()\n    time.sleep(60)\n"
+            "    os._exit(0)"
+        )
+        assert kernel.execute(escape).ok
+        stray = kernel.probe("__import__('os').getpid()").value
+        assert kernel.execute("import ctypes\nctypes.string_at(0)").kind == "dead"
+        assert "SIGSEGV" in (kernel.death or "")
+    # the process that left the group was killed with the rest of the kernel's user id
+    deadline = time.monotonic() + 5
+    while _live_pids(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stray not in _live_pids(uid) and not _live_pids(uid)
+
+
+def _live_pids(uid: int) -> set[int]:
+    """Processes of ``uid`` that are not zombies (a zombie is dead, waiting to be reaped)."""
+    pids = set()
+    for p in os.listdir("/proc"):
+        try:
+            if p.isdigit() and os.stat(f"/proc/{p}").st_uid == uid:
+                state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    pids.add(int(p))
+        except (OSError, IndexError):
+            pass
+    return pids
+
+
+def test_a_grader_failure_is_reported_and_retried(tmp_path, world_readable_master, monkeypatch):
+    import optcourse.grading.grade as grade
+
+    nb = tmp_path / "alice.ipynb"
+    nb.write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    real = grade.grade_submission
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(grade, "grade_submission", broken)
+    out = tmp_path / "out"
+    [failed] = grade_all([Submission("alice", nb)], world_readable_master, out, limits=LIMITS)
+    assert failed.status == "error" and "disk on fire" in failed.notes[0]
+    assert not (out / "alice" / "grading.json").exists()
+    monkeypatch.setattr(grade, "grade_submission", real)
+    [again] = grade_all([Submission("alice", nb)], world_readable_master, out, limits=LIMITS)
+    assert (again.status, again.score) == ("graded", 4.0)

@@ -1,0 +1,129 @@
+"""The kernel, its plain-data conversion and the grader's file writing, piece by piece."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optcourse.grading import results
+from optcourse.grading.grade import hidden_paths
+from optcourse.grading.kernel import Kernel, KernelLimits, isolation_mode
+from optcourse.grading.probe import NotPlainError, encode, to_plain
+
+FAST = KernelLimits(cell_timeout=5, total_timeout=20)
+
+
+def test_to_plain_keeps_numbers_and_reduces_subclasses():
+    class Liar(float):
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __hash__ = float.__hash__
+
+        def __float__(self) -> float:
+            return 1e9
+
+    assert to_plain(Liar(2.5)) == 2.5 and type(to_plain(Liar(2.5))) is float
+    assert to_plain((1, np.float32(0.5), np.int64(3), True)) == [1, 0.5, 3, True]
+    assert to_plain(np.arange(4.0).reshape(2, 2)) == [[0.0, 1.0], [2.0, 3.0]]
+    assert to_plain({"a": [None, "x"]}) == {"a": [None, "x"]}
+    assert math.isnan(to_plain(float("nan")))
+
+
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        (1 + 2j, "complex"),
+        (np.array([1j]), "dtype complex"),
+        ({1: 2}, "dict key"),
+        (object(), "type object"),
+        ([0] * 2_000_000, "elements"),
+        ("x" * 200_000, "longer"),
+    ],
+)
+def test_to_plain_refuses_what_is_not_plain_data(value, words):
+    with pytest.raises(NotPlainError, match=words):
+        to_plain(value)
+
+
+def test_encode_is_json_the_grader_can_read():
+    value = {"id": 3, "ok": True, "value": [1, -2.5e-300, math.inf, -math.inf, 'é\n"', None]}
+    back = json.loads(encode(value))
+    assert back["value"][:4] == [1, -2.5e-300, math.inf, -math.inf]
+    assert back["value"][4:] == ['é\n"', None]
+    with pytest.raises(NotPlainError):
+        encode({"value": object()})
+
+
+def test_limits_reject_nonsense():
+    with pytest.raises(ValueError, match="cell_timeout"):
+        KernelLimits(cell_timeout=0)
+    with pytest.raises(ValueError, match="memory"):
+        KernelLimits(memory=-1)
+
+
+def test_prints_are_captured_apart_from_the_replies():
+    with Kernel(limits=FAST) as kernel:
+        reply = kernel.execute('print(\'hello\')\nprint(\'{"id": 1, "ok": true, "value": 42}\')')
+        assert reply.ok and reply.value is None
+        assert kernel.probe("1 + 1").value == 2
+        assert kernel.probe("...").exc == "Unanswered"
+        assert kernel.probe("undefined_name").exc == "NameError"
+        assert "hello" in kernel.output
+
+
+def test_total_time_limit_stops_the_notebook():
+    limits = KernelLimits(cell_timeout=5, total_timeout=1.5)
+    with Kernel(limits=limits) as kernel:
+        assert kernel.execute("import time\ntime.sleep(1.0)").ok
+        late = kernel.execute("time.sleep(1.0)")
+        assert late.kind == "timeout" and "whole notebook" in late.error
+        assert not kernel.alive
+        assert kernel.probe("1").kind == "dead"
+
+
+@pytest.mark.skipif(isolation_mode() not in ("root-ns", "user-ns"), reason="needs namespaces")
+def test_namespaces_hide_files_processes_and_network(tmp_path):
+    secret = tmp_path / "hidden"
+    secret.mkdir()
+    (secret / "answers.txt").write_text("42")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(secret, 0o755)
+    with Kernel(limits=FAST, hide=[secret]) as kernel:
+        listing = kernel.probe(f"__import__('os').listdir({str(secret)!r})")
+        assert listing.value == [] or listing.exc == "PermissionError"
+        pids = kernel.probe("[p for p in __import__('os').listdir('/proc') if p.isdigit()]")
+        assert pids.ok and len(pids.value) <= 2
+        net = "__import__('socket').create_connection(('192.0.2.1', 80), timeout=1)"
+        assert kernel.probe(net).exc in ("OSError", "TimeoutError")
+
+
+def test_atomic_write_keeps_the_old_file_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "results.json"
+    results.atomic_write(target, "old")
+
+    def boom(src: str, dst: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        results.atomic_write(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
+
+
+def test_hidden_paths_cover_the_master_folder_and_git(tmp_path):
+    repo = tmp_path / "course"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "solutions").mkdir()
+    master = repo / "solutions" / "01.ipynb"
+    master.write_text("{}")
+    out = tmp_path / "out"
+    hide = hidden_paths(master, [out])
+    assert set(hide) == {repo / "solutions", repo / ".git", out}
+    assert all(isinstance(p, Path) for p in hide)
