@@ -41,12 +41,17 @@ __all__ = [
     "CURVE_READINGS",
 ]
 
+#: Diagnostics read curves that may hold inf, NaN or huge values (a diverged run): they answer with
+#: a label or a NaN/inf entry, never with a NumPy overflow/invalid-value warning.
+_quiet = np.errstate(all="ignore")
+
 #: The labels :func:`classify_run` can return.
 RUN_CLASSES = ("converging", "slow", "oscillating", "diverging", "stalled")
 #: The labels :func:`read_loss_curves` can return.
 CURVE_READINGS = ("underfitting", "overfitting", "unstable", "healthy")
 
 
+@_quiet
 def update_factor(eta: ArrayLike, lam: ArrayLike) -> Any:
     """Return ``1 − η·λ``, the factor by which one GD step scales the error along eigenvalue λ.
 
@@ -60,6 +65,11 @@ def eigenvalues(H_or_eigs: ArrayLike) -> NDArray[np.float64]:
 
     A number or a 1-D array is taken to be the eigenvalues already; a square 2-D array is a
     (symmetric) Hessian.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square and symmetric, or there is no eigenvalue or one is not finite.
     """
     a = np.asarray(H_or_eigs, dtype=float)
     if a.ndim <= 1:
@@ -88,16 +98,31 @@ def _convex_eigs(H_or_eigs: ArrayLike) -> NDArray[np.float64]:
 
 
 def max_stable_lr(H_or_eigs: ArrayLike) -> float:
-    """Return ``2/λmax``: gradient descent on the quadratic converges iff ``η`` is below this."""
+    """Return ``2/λmax``: gradient descent on the quadratic converges iff ``η`` is below this.
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is negative (no minimum) or the largest is not ``> 0`` (see
+        :func:`eigenvalues` for the accepted input).
+    """
     return float(2.0 / _convex_eigs(H_or_eigs)[-1])
 
 
 def optimal_lr(H_or_eigs: ArrayLike) -> float:
-    """Return ``2/(λmax + λmin)``, the fixed step with the smallest contraction rate."""
+    """Return ``2/(λmax + λmin)``, the fixed step with the smallest contraction rate.
+
+    Raises
+    ------
+    ValueError
+        If an eigenvalue is negative (no minimum) or the largest is not ``> 0`` (see
+        :func:`eigenvalues` for the accepted input).
+    """
     eigs = _convex_eigs(H_or_eigs)
     return float(2.0 / (eigs[-1] + eigs[0]))
 
 
+@_quiet
 def contraction_rate(eta: ArrayLike, H_or_eigs: ArrayLike) -> Any:
     """Return ``max over λ of |1 − ηλ|``, the worst per-step error factor (vectorized in ``eta``).
 
@@ -119,11 +144,20 @@ def condition_number(H_or_eigs: ArrayLike) -> float:
     return float("inf") if lo == 0.0 else hi / lo
 
 
+@_quiet
 def moving_average(x: ArrayLike, window: int) -> NDArray[np.float64]:
     """Return the trailing moving average: entry ``i`` is the mean of ``x[i : i + window]``.
 
     The result has ``len(x) − window + 1`` entries (only full windows); plot it against
     ``np.arange(window − 1, len(x))`` to align each average with the last step it covers.
+    Each window is averaged on its own, so a NaN or inf only affects the windows that contain it.
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is not 1-D or ``window`` is not in ``[1, len(x)]``.
+    TypeError
+        If ``window`` is not an integer.
     """
     a = np.asarray(x, dtype=float)
     if a.ndim != 1:
@@ -132,8 +166,11 @@ def moving_average(x: ArrayLike, window: int) -> NDArray[np.float64]:
         raise TypeError(f"window must be an integer; got {window!r}")
     if not 1 <= window <= len(a):
         raise ValueError(f"window must be in [1, len(x)={len(a)}]; got {window}")
-    c = np.concatenate(([0.0], np.cumsum(a)))
-    return (c[window:] - c[:-window]) / window
+    # Each window is summed on its own: a running sum (cumsum) would let a huge early loss swamp
+    # the small late ones (catastrophic cancellation) and spread one NaN/inf to every later window.
+    windows = np.lib.stride_tricks.sliding_window_view(a, window)
+    result: NDArray[np.float64] = windows.mean(axis=-1)
+    return result
 
 
 def _reversal_fraction(steps: NDArray[np.float64]) -> float:
@@ -147,6 +184,7 @@ def _reversal_fraction(steps: NDArray[np.float64]) -> float:
     return float(np.mean(dots < 0.0))
 
 
+@_quiet
 def classify_run(
     run: Any,
     *,
@@ -187,6 +225,16 @@ def classify_run(
     η = 0.4 → "converging", η = 0.9 and 1.0 → "oscillating", η = 1.1 → "diverging".
     A converged run and one stuck on a plateau both look flat at the end; the loss curve alone
     cannot tell them apart (look at ``history.grad_norm`` and the Hessian).
+
+    Returns
+    -------
+    str
+        One of :data:`RUN_CLASSES`.
+
+    Raises
+    ------
+    ValueError
+        If the loss curve is not 1-D with at least 3 values, or ``path`` has a different length.
     """
     if hasattr(run, "history"):
         losses = np.asarray(run.history.loss, dtype=float)
@@ -263,6 +311,7 @@ def _spikes(curve: NDArray[np.float64], window: int, factor: float) -> int:
     return count
 
 
+@_quiet
 def read_loss_curves(
     train: ArrayLike,
     val: ArrayLike,
@@ -290,6 +339,16 @@ def read_loss_curves(
     4. **healthy** otherwise: both fall and stay together.
 
     These are rules of thumb for reading a plot, not statistical tests.
+
+    Returns
+    -------
+    str
+        One of :data:`CURVE_READINGS`.
+
+    Raises
+    ------
+    ValueError
+        If the curves are not 1-D of equal length ``>= 3``, or ``min_drop`` is not in ``[0, 1]``.
     """
     tr = np.asarray(train, dtype=float)
     va = np.asarray(val, dtype=float)

@@ -319,7 +319,9 @@ def minimize(
         message = verdict.message
         x_out, f_out, gn_out = x, f, gn
         if verdict.status == "diverged":
-            if math.isfinite(f) and math.isfinite(gn) and np.isfinite(x).all():
+            if k == 0:  # x0 and its loss are finite (checked above); there is nothing earlier
+                message += "; x is the starting point (iteration 0)"
+            elif math.isfinite(f) and math.isfinite(gn) and np.isfinite(x).all():
                 message += f"; x is the last finite point (iteration {k})"
             else:
                 x_out, f_out, gn_out = x_prev, f_prev, gn_prev

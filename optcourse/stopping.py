@@ -159,7 +159,18 @@ def _count(name: str, value: int) -> int:
 
 
 class MaxIter(Rule):
-    """Stop after ``n`` steps (status ``"max_iter"``): a budget, it says nothing about quality."""
+    """Stop after ``n`` steps (status ``"max_iter"``): a budget, it says nothing about quality.
+
+    Parameters
+    ----------
+    n : int
+        The budget, an integer ``>= 1``; fires when ``state.nit >= n``.
+
+    Raises
+    ------
+    ValueError
+        If ``n`` is not an integer >= 1.
+    """
 
     def __init__(self, n: int) -> None:
         self.n = _count("n", n)
@@ -178,6 +189,16 @@ class GradNorm(Rule):
     """Stop when the gradient norm drops below ``tol`` (status ``"converged"``).
 
     A small gradient means a *critical point*: a minimum, but possibly a saddle or a plateau.
+
+    Parameters
+    ----------
+    tol : float
+        Threshold ``> 0`` (finite) on ``state.grad_norm``; fires when ``grad_norm < tol``.
+
+    Raises
+    ------
+    ValueError
+        If ``tol`` is not finite and > 0.
     """
 
     def __init__(self, tol: float) -> None:
@@ -203,6 +224,18 @@ class RelativeImprovement(Rule):
     The relative improvement of a step is ``(f_prev - f) / max(|f_prev|, tiny)``. The rule fires
     when it stays below ``tol`` for ``patience`` consecutive steps. A loss that *rises* also counts
     as "no improvement".
+
+    Parameters
+    ----------
+    tol : float
+        Threshold ``> 0`` (finite) on the relative improvement of one step.
+    patience : int
+        Number ``>= 1`` of consecutive poor steps that end the run.
+
+    Raises
+    ------
+    ValueError
+        If ``tol`` is not finite and > 0 or ``patience`` is not an integer >= 1.
     """
 
     def __init__(self, tol: float = 1e-8, patience: int = 1) -> None:
@@ -240,6 +273,21 @@ class EarlyStopping(Rule):
     An improvement means ``val_loss < best - min_delta``. With ``restore_best=True`` the run reports
     the point with the best validation loss (not the last one). Needs ``minimize(...,
     val_objective=...)`` so that ``state.val_loss`` is filled in.
+
+    Parameters
+    ----------
+    patience : int
+        Number ``>= 1`` of steps without improvement that end the run.
+    min_delta : float
+        Smallest decrease ``>= 0`` (finite) of the validation loss that counts as improvement.
+    restore_best : bool
+        Report the best validation point instead of the last one.
+
+    Raises
+    ------
+    ValueError
+        If ``patience`` is not an integer >= 1 or ``min_delta`` is not finite and >= 0; also
+        raised by ``check`` when ``state.val_loss`` is ``None``.
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True):
@@ -291,7 +339,18 @@ class EarlyStopping(Rule):
 
 
 class TimeBudget(Rule):
-    """Stop once ``seconds`` of wall-clock time have passed (status ``"time_budget"``)."""
+    """Stop once ``seconds`` of wall-clock time have passed (status ``"time_budget"``).
+
+    Parameters
+    ----------
+    seconds : float
+        The budget ``> 0`` (finite); fires when ``state.elapsed >= seconds``.
+
+    Raises
+    ------
+    ValueError
+        If ``seconds`` is not finite and > 0.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = _positive("seconds", seconds)
@@ -317,6 +376,19 @@ class Divergence(Rule):
     when the loss exceeds ``f0 + max_growth * max(|f0|, 1)`` where ``f0`` is the loss at the start
     (the first state checked after ``reset``), or when the loss exceeds the absolute ``bound``.
     Pass ``max_growth=None`` to check only for non-finite numbers (and ``bound``).
+
+    Parameters
+    ----------
+    max_growth : float or None
+        Allowed growth ``> 0`` (finite) of the loss, relative to ``max(|f0|, 1)``; ``None`` to
+        switch the growth check off.
+    bound : float or None
+        An absolute ceiling on the loss, or ``None``.
+
+    Raises
+    ------
+    ValueError
+        If ``max_growth`` is not finite and > 0 (or None), or ``bound`` is NaN.
     """
 
     def __init__(self, max_growth: float | None = 1e8, bound: float | None = None) -> None:

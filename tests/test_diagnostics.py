@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -217,3 +218,55 @@ def test_read_loss_curves_validates_input():
         read_loss_curves([1.0, 0.5, 0.2], [1.0, 0.5])
     with pytest.raises(ValueError, match="min_drop"):
         read_loss_curves([1.0, 0.5, 0.2], [1.0, 0.5, 0.2], min_drop=2.0)
+
+
+# --- review: numerically honest smoothing, and no warnings on inf/NaN ----------------------------
+
+
+def test_moving_average_keeps_small_values_after_a_huge_start():
+    # A loss curve that decays over many orders of magnitude: the smoothed tail must stay on the
+    # curve (a running-sum implementation cancels catastrophically and returns 0 here).
+    curve = 1e12 * 0.5 ** np.arange(100)
+    expected = np.array([curve[i : i + 3].mean() for i in range(98)])
+    np.testing.assert_allclose(moving_average(curve, 3), expected, rtol=1e-12)
+
+
+def test_moving_average_confines_inf_and_nan_to_their_windows():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = moving_average([np.nan, 1.0, 2.0, 3.0], 2)
+        np.testing.assert_array_equal(out[1:], [1.5, 2.5])
+        assert math.isnan(out[0])
+        np.testing.assert_array_equal(moving_average([np.inf, 1.0, 2.0], 1), [np.inf, 1.0, 2.0])
+        both = moving_average([np.inf, -np.inf, 1.0, 3.0], 2)
+        assert math.isnan(both[0]) and both[1] == -np.inf and both[2] == 2.0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: classify_run([1e308, 1e308, 1.7e308, 1.7e308]),
+        lambda: classify_run([3.0, 2.0, 1.0, 0.5], path=[[0.0], [1.7e308], [-1.7e308], [1e308]]),
+        lambda: classify_run([np.inf, np.nan, 1.0]),
+        lambda: read_loss_curves([1e308, 1.7e308, 1.7e308, 1e308], [1.0, 2.0, 3.0, 4.0]),
+        lambda: read_loss_curves([1.0, np.nan, 0.5], [1.0, 0.5, np.inf]),
+        lambda: update_factor(np.inf, 0.0),
+        lambda: update_factor([np.nan, 1.0], 2.0),
+        lambda: contraction_rate([np.inf, np.nan], [0.0, 1.0]),
+        lambda: moving_average([1e308, 1e308, 1.0], 2),
+    ],
+)
+def test_diagnostics_print_no_numpy_warnings_on_inf_nan_or_overflow(call, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        call()
+    assert capsys.readouterr() == ("", "")
+
+
+def test_validation_rising_with_training_is_not_overfitting():
+    # Both curves bottom out and climb back together: the model is not fitting the training set
+    # better at the validation set's expense, so this is not overfitting.
+    curve = 1.0 + ((T - 30) / 30.0) ** 2
+    assert read_loss_curves(curve, curve + 0.1) == "underfitting"
+    # The same validation curve with a training loss that keeps falling is overfitting.
+    assert read_loss_curves(np.exp(-T / 10), curve + 0.1) == "overfitting"

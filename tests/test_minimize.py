@@ -22,7 +22,7 @@ from optcourse.objectives import (
 from optcourse.optimizers import SGD, Adam, Newton
 from optcourse.result import STATUS_CODES, SUCCESS_STATUSES, OptimizeResult
 from optcourse.schedules import ExponentialLR, InverseTimeLR
-from optcourse.stopping import Divergence, GradNorm, MaxIter, TimeBudget
+from optcourse.stopping import Divergence, GradNorm, MaxIter, RelativeImprovement, TimeBudget
 
 
 def normal_equations(X, y):
@@ -157,6 +157,17 @@ def test_nan_from_the_objective_is_diverged(capsys):
     assert res.x.tolist() == [1.0] and res.nit == 1
 
 
+def test_divergence_detected_at_the_start_reports_the_start(capsys):
+    # The loss at x0 is finite but the gradient is not: the run stops before any step, and the
+    # reported point is x0 itself (iteration 0), not a fictitious "iteration -1".
+    pair = (lambda x: float(x @ x), lambda x: np.full_like(x, np.inf))
+    res = _quiet(capsys, lambda: minimize(pair, [1.0, 2.0], SGD(lr=0.1)))
+    assert res.status == "diverged" and res.nit == 0 and len(res.history.loss) == 1
+    assert "gradient norm is inf at iteration 0" in res.message
+    assert res.message.endswith("; x is the starting point (iteration 0)")
+    assert res.x.tolist() == [1.0, 2.0] and res.fun == 5.0 and res.history.lr.shape == (0,)
+
+
 def test_divergence_off_runs_to_max_iter_quietly(capsys):
     res = _quiet(
         capsys, lambda: minimize(Parabola(), [5.0], SGD(lr=3.0), max_iter=600, divergence=False)
@@ -203,6 +214,16 @@ def test_gd_on_x_squared_follows_the_update_factor(eta, x0, steps):
     expected = x0 * (1.0 - 2.0 * eta) ** np.arange(steps + 1)
     np.testing.assert_allclose(res.history.x[:, 0], expected, rtol=1e-9, atol=1e-300)
     assert "max_iter=" in res.message
+
+
+def test_result_arrays_do_not_alias_the_history():
+    res = minimize(Quadratic(np.diag([1.0, 4.0])), [2.0, 2.0], SGD(lr=0.1), max_iter=5)
+    path = res.history.x.copy()
+    res.x[:] = 99.0
+    res.x_best[:] = -99.0
+    np.testing.assert_array_equal(res.history.x, path)
+    res.history.x[:] = 0.0
+    assert res.x.tolist() == [99.0, 99.0] and res.x_best.tolist() == [-99.0, -99.0]
 
 
 def test_history_grows_past_its_initial_buffer():
@@ -254,6 +275,18 @@ def test_optimizer_is_reset_at_the_start_and_otherwise_unchanged():
     b = minimize(Rosenbrock(), [-1.0, 1.0], opt, max_iter=50)
     np.testing.assert_array_equal(a.history.x, b.history.x)
     assert opt.lr == 0.1 and repr(opt) == repr(Adam(lr=0.1))
+
+
+def test_stopping_rules_are_reset_at_the_start_of_every_run():
+    # The same rule objects serve two runs: the second must not inherit the first's memory
+    # (RelativeImprovement's previous loss and poor-step count, Divergence's initial loss).
+    rules = [RelativeImprovement(tol=1e-3, patience=3), Divergence(max_growth=10.0)]
+    a = minimize(Parabola(), [5.0], SGD(lr=2e-4), stop=rules, divergence=False, max_iter=10_000)
+    b = minimize(Parabola(), [5.0], SGD(lr=2e-4), stop=rules, divergence=False, max_iter=10_000)
+    assert a.status == b.status == "stalled" and a.nit == b.nit == 3 and a.message == b.message
+    # Divergence's limit comes from this run's start (loss 1), not the previous run's (25).
+    c = minimize(Parabola(), [1.0], SGD(lr=1.05), stop=rules[1], divergence=False, max_iter=10_000)
+    assert c.status == "diverged" and c.history.loss[-1] > 11.0 >= c.history.loss[-2]
 
 
 def test_pair_of_callables_and_scalar_like_values():

@@ -6,6 +6,7 @@ import json
 import math
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -231,3 +232,62 @@ def test_linear_stays_between_start_and_end(
     tol = 1e-12 * lr  # (end - start) is rounded relative to 1, so the error is relative to lr
     assert np.all(values >= lo - tol) and np.all(values <= hi + tol)
     assert values[-1] == pytest.approx(lr * end, abs=tol)
+
+
+# ----------------------------------------------------------------------------- lr sweeps
+
+
+ALL_WITH_LR: list[Callable[[Any], Schedule]] = [
+    lambda lr: Constant(lr),
+    lambda lr: StepLR(lr, 5, 0.5),
+    lambda lr: ExponentialLR(lr, 0.9),
+    lambda lr: InverseTimeLR(lr, 0.5),
+    lambda lr: CosineAnnealingLR(lr, 10, eta_min=0.001),
+    lambda lr: LinearLR(lr, 0.25, 1.0, 8),
+    lambda lr: OneCycleLR(lr, 30, three_phase=True),
+    lambda lr: OneCycleLR(lr, 30, anneal_strategy="linear"),
+    lambda lr: WarmupCosine(lr, 3, 20, eta_min=0.001),
+]
+
+
+@pytest.mark.parametrize("make", ALL_WITH_LR)
+def test_array_lr_schedules_a_whole_sweep(make: Callable[[Any], Schedule]) -> None:
+    # lr of shape (k, 1) drives params of shape (k, n): sched(t) has the shape of lr, and an
+    # array of steps puts the step axes first (row t is the sweep's rates at step t).
+    lrs = np.array([0.01, 0.1, 0.5])[:, None]
+    sweep = make(lrs)
+    t = np.arange(25)
+    out = sweep(t)
+    assert isinstance(sweep(4), np.ndarray) and sweep(4).shape == (3, 1)
+    assert out.shape == (25, 3, 1)
+    for i, lr in enumerate(lrs[:, 0]):
+        single = make(float(lr))
+        np.testing.assert_allclose(out[:, i, 0], single(t), rtol=1e-13, atol=1e-300)
+        np.testing.assert_allclose(sweep(7)[i, 0], single(7), rtol=1e-13, atol=1e-300)
+    assert "array(shape=(3, 1))" in repr(sweep)
+
+
+def test_array_lr_schedule_drives_a_vectorized_optimizer() -> None:
+    from optcourse.optimizers import SGD
+
+    lrs = np.array([0.05, 0.2])[:, None]
+    sched = StepLR(lrs, step_size=3, gamma=0.5)
+    opt = SGD(lr=lrs, momentum=0.5)
+    xs = np.tile([1.0, -2.0], (2, 1))
+    for t in range(10):
+        xs = opt.step(xs, 2 * xs, lr=sched(t))
+    for i in range(2):
+        single, o = StepLR(float(lrs[i, 0]), 3, 0.5), SGD(lr=float(lrs[i, 0]), momentum=0.5)
+        x = np.array([1.0, -2.0])
+        for t in range(10):
+            x = o.step(x, 2 * x, lr=single(t))
+        np.testing.assert_allclose(xs[i], x, rtol=1e-13)
+
+
+def test_array_lr_is_validated_entry_by_entry() -> None:
+    with pytest.raises(ValueError, match=r"\blr\b"):
+        StepLR(np.array([0.1, -0.1]), 3)
+    with pytest.raises(ValueError, match=r"\bmax_lr\b"):
+        OneCycleLR(np.array([0.1, np.inf]), 30)
+    with pytest.raises(ValueError, match=r"\beta_min\b"):
+        WarmupCosine(np.array([0.1, 0.001]), 2, 10, eta_min=0.01)

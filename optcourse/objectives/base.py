@@ -37,6 +37,12 @@ class Objective(ABC):
         Known saddle points, where they are part of the lesson (``Saddle``, ``MonkeySaddle``).
 
     Calling the objective, ``f(x)``, is the same as ``f.value(x)``.
+
+    Raises
+    ------
+    ValueError
+        ``value``, ``grad`` and ``hessian`` raise it when the last axis of ``x`` does not have
+        length ``dim``; constructors raise it for arguments outside their range.
     """
 
     dim: int

@@ -84,6 +84,13 @@ class LeastSquares(_DataObjective):
     ``np.linalg.lstsq`` (the minimum-norm solution if X has dependent columns). See T. Hastie,
     R. Tibshirani and J. Friedman, *The Elements of Statistical Learning*, 2nd ed., Springer (2009),
     §3.2.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not a finite ``(m, d)`` array with ``m, d >= 1`` or ``y`` is not a finite
+        ``(m,)`` array; ``value``/``grad``/``hessian`` raise it for a ``batch`` that is empty or
+        has indices outside ``[0, m - 1]``.
     """
 
     def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike) -> None:
@@ -138,6 +145,12 @@ class LogisticRegression(_DataObjective):
     Recognition and Machine Learning*, Springer (2006), §4.3.2.
 
     ``minimizers`` is ``None`` (no closed form); ``solve()`` finds the minimizer by Newton's method.
+
+    Raises
+    ------
+    ValueError
+        If ``X``/``y`` are invalid (as for :class:`LeastSquares`), ``y`` has labels other than 0
+        and 1, or ``l2`` is not finite and ``>= 0``.
     """
 
     def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike, l2: float = 0.0) -> None:

@@ -32,6 +32,12 @@ class Quadratic(Objective):
         Linear term; zero by default.
     c : float
         Constant offset.
+
+    Raises
+    ------
+    ValueError
+        If ``H`` is not a finite, symmetric ``(n, n)`` matrix, ``b`` is not of shape ``(n,)``, or
+        ``b``/``c`` are not finite.
     """
 
     def __init__(self, H: npt.ArrayLike, b: npt.ArrayLike | None = None, c: float = 0.0) -> None:

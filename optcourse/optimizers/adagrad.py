@@ -40,7 +40,19 @@ class Adagrad(Optimizer):
     maximize : bool
         Climb the objective instead of descending it.
 
+    Update rule, with ``t`` the step number starting at 1::
+
+        g <- -g                                      if maximize
+        g <- g + weight_decay * p
+        s <- s + g * g                               (s starts at initial_accumulator_value)
+        p <- p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+
     State: ``step``, ``sum``.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     _hyper_names = (

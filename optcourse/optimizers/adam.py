@@ -46,7 +46,24 @@ class Adam(Optimizer):
     decoupled_weight_decay : bool
         Shrink the parameters directly (``True`` makes this AdamW).
 
+    Update rule, with ``t`` the step number starting at 1::
+
+        g <- -g                                      if maximize
+        p <- p * (1 - lr * weight_decay)             if decoupled_weight_decay (AdamW)
+        g <- g + weight_decay * p                    otherwise (L2 penalty in the gradient)
+        m <- beta1 * m + (1 - beta1) * g             first moment (exp_avg)
+        v <- beta2 * v + (1 - beta2) * g * g         second moment (exp_avg_sq)
+        v_max <- max(v_max, v), used in place of v   if amsgrad
+        p <- p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    The ``1 - beta**t`` factors correct the bias of averages that start at zero.
+
     State: ``step``, ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     _hyper_names: ClassVar[tuple[str, ...]] = (
@@ -109,7 +126,14 @@ class AdamW(Adam):
     """AdamW: Adam with decoupled weight decay (Loshchilov and Hutter 2019), as torch.optim.AdamW.
 
     Same parameters as :class:`Adam` except that ``weight_decay`` defaults to ``1e-2`` and always
-    shrinks the parameters directly: ``p <- p * (1 - lr * weight_decay)`` before the Adam step.
+    shrinks the parameters directly: ``p <- p * (1 - lr * weight_decay)`` before the Adam step
+    (see ``help(Adam)`` for the full update rule). The decay is not divided by the adaptive
+    denominator, unlike Adam's L2 penalty.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     _hyper_names = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")

@@ -134,6 +134,19 @@ class Optimizer:
             defaults to the constructor's ``lr``. Arrays broadcast against ``params``.
         hessian : array_like, optional
             Ignored by first-order methods; required by ``Newton``.
+
+        Returns
+        -------
+        ndarray
+            The new parameters, a new array of the shape of ``params`` (of the broadcast shape
+            of ``params`` and ``lr`` when ``lr`` is an array). The optimizer's ``state`` is
+            updated.
+
+        Raises
+        ------
+        ValueError
+            If ``grad`` does not have the shape of ``params``, or ``lr`` has a negative or
+            non-finite entry.
         """
         p = np.asarray(params)
         g = np.asarray(grad)

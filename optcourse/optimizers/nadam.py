@@ -45,7 +45,20 @@ class NAdam(Optimizer):
     maximize : bool
         Climb the objective instead of descending it.
 
+    Update rule, with ``t`` the step number starting at 1 (weight decay and maximize as in Adam)::
+
+        mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))     (and mu_{t+1} likewise)
+        m <- beta1 * m + (1 - beta1) * g;   v <- beta2 * v + (1 - beta2) * g * g
+        d = sqrt(v / (1 - beta2**t)) + eps
+        p <- p - lr * (1 - mu_t) / (1 - mu_1 ... mu_t) * g / d
+               - lr * mu_{t+1} / (1 - mu_1 ... mu_{t+1}) * m / d
+
     State: ``step``, ``mu_product``, ``exp_avg``, ``exp_avg_sq``.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     _hyper_names = (

@@ -26,8 +26,15 @@ class Newton(Optimizer):
     damping : float
         ``>= 0``, added to the Hessian's diagonal before solving.
 
+    Update rule: solve ``(H + damping * I) d = g``, then ``p <- p - lr * d``.
+
     ``step(params, grad, hessian=H)`` needs ``H`` of shape ``(..., n, n)`` for ``params`` of shape
     ``(..., n)``; leading (batch) axes are solved independently. State: ``step``.
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     needs_hessian: ClassVar[bool] = True
@@ -45,7 +52,16 @@ class Newton(Optimizer):
         lr: ArrayLike | None = None,
         hessian: ArrayLike | None = None,
     ) -> NDArray[Any]:
-        """Return ``params - lr * solve(hessian + damping * I, grad)``; inputs are not modified."""
+        """Return ``params - lr * solve(hessian + damping * I, grad)``; inputs are not modified.
+
+        Raises
+        ------
+        ValueError
+            If ``hessian`` is missing or not of shape ``(..., n, n)``, ``grad`` does not have the
+            shape of ``params``, or ``lr`` is negative or not finite.
+        numpy.linalg.LinAlgError
+            If ``hessian + damping * I`` is singular (try ``damping > 0``).
+        """
         if hessian is None:
             raise ValueError(
                 "Newton.step needs the Hessian: call opt.step(params, grad, hessian=H) "

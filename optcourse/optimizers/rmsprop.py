@@ -50,8 +50,23 @@ class RMSprop(Optimizer):
     maximize : bool
         Climb the objective instead of descending it.
 
+    Update rule::
+
+        g <- -g                                          if maximize
+        g <- g + weight_decay * p
+        v <- alpha * v + (1 - alpha) * g * g
+        d = sqrt(v - m * m) + eps  with  m <- m + (1 - alpha) * (g - m)   if centered
+        d = sqrt(v) + eps                                                otherwise
+        b <- momentum * b + g / d;  p <- p - lr * b      if momentum > 0
+        p <- p - lr * g / d                              otherwise
+
     State: ``step``, ``square_avg``, plus ``grad_avg`` (centered) and ``momentum_buffer``
     (momentum > 0).
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range).
     """
 
     _hyper_names = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")

@@ -39,7 +39,21 @@ class SGD(Optimizer):
     maximize : bool
         Climb the objective instead of descending it.
 
+    Update rule (torch's order), gradient ``g`` at parameters ``p``::
+
+        g <- -g                                     if maximize
+        g <- g + weight_decay * p
+        b <- g (first step),  b <- momentum * b + (1 - dampening) * g (later)   if momentum > 0
+        g <- g + momentum * b  if nesterov,  else  g <- b                      if momentum > 0
+        p <- p - lr * g
+
     State: ``momentum_buffer`` (only when ``momentum > 0``).
+
+    Raises
+    ------
+    ValueError
+        If a hyperparameter is outside its range (the message names it and the range), or if
+        ``nesterov=True`` without ``momentum > 0`` and ``dampening == 0``.
     """
 
     _hyper_names = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
