@@ -35,9 +35,10 @@
   el("text", {x: 12, y: (top + bottom) / 2, transform: "rotate(-90 12 " + (top + bottom) / 2 + ")",
     "text-anchor": "middle"}, labels, "loss f(x)");
   el("text", {x: W + (W + P) / 2, y: H - 8, "text-anchor": "middle"}, labels, "step t");
-  el("text", {x: W + 12, y: (top + bottom) / 2,
+  var itLabel = el("text", {x: W + 12, y: (top + bottom) / 2,
     transform: "rotate(-90 " + (W + 12) + " " + (top + bottom) / 2 + ")", "text-anchor": "middle"},
-    labels, "iterate x_t");
+    labels, "iterate x");
+  el("tspan", {"baseline-shift": "sub", "font-size": "9"}, itLabel, "t");
   el("text", {x: P, y: bottom + 14, "text-anchor": "middle"}, labels, String(D.xlim[0]));
   el("text", {x: W - 10, y: bottom + 14, "text-anchor": "middle"}, labels, String(D.xlim[1]));
   el("text", {x: 2 * W - 10, y: bottom + 14, "text-anchor": "middle"}, labels, String(steps));

@@ -10,6 +10,7 @@ ipywidgets version in :mod:`optcourse.widgets` recomputes the run for any value 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +30,9 @@ DEFAULT_ETAS: tuple[float, ...] = (0.01,) + tuple(round(0.02 * k, 2) for k in ra
 DEFAULT_X0S: tuple[float, ...] = tuple(float(k) for k in range(-5, 6))
 
 _WIDTH, _HEIGHT, _PAD = 340, 260, 40
+#: Numbers the explorers made in this process: two explorers of the same grid on one page must not
+#: share an element id (a hash alone would collide). A counter keeps a rebuilt page identical.
+_SERIAL = itertools.count()
 _REGIMES = (
     "already at the minimum",
     "slow: barely moved",
@@ -180,9 +184,10 @@ def explorer_html(
         "size": [_WIDTH, _HEIGHT, _PAD],
     }
     payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
-    uid = "oc-explorer-" + hashlib.sha1(payload.encode()).hexdigest()[:10]
     i_eta = int(np.argmin(np.abs(np.asarray(etas, dtype=float) - eta)))
     i_x0 = int(np.argmin(np.abs(np.asarray(x0s, dtype=float) - x0)))
+    key = f"{payload}|{i_eta}|{i_x0}|{next(_SERIAL)}"
+    uid = "oc-explorer-" + hashlib.sha1(key.encode()).hexdigest()[:10]
     return _TEMPLATE.format(
         uid=uid,
         payload=payload,

@@ -120,6 +120,8 @@ def test_loss_curves_log_scale_and_legend() -> None:
     assert ax.get_yscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == list(losses)
     assert ax.get_ylabel() == "loss $L(\\theta_t)$"
+    styles = [ln.get_linestyle() for ln in ax.get_lines()]
+    assert len(set(styles)) == 2  # runs differ by dash pattern, not by colour alone
     fig2 = plotting.plot_loss_curves(losses, log=False, minimum=1.0)
     assert fig2.axes[0].get_yscale() == "linear" and "gap" in fig2.axes[0].get_ylabel()
     np.testing.assert_allclose(fig2.axes[0].get_lines()[0].get_ydata(), losses["η = 0.1"] - 1)
@@ -142,11 +144,13 @@ def test_lr_sweep_marks_diverged_runs_and_the_cliff() -> None:
     main = ax.get_lines()[0]
     assert np.isnan(np.asarray(main.get_ydata())[etas > 1.0]).all()
     assert np.nanmin(main.get_ydata()) == 1e-30  # the exact zero at η = 0.5 sits on the floor
+    assert main.get_label() == "final loss (values below 1e-30 drawn at 1e-30)"  # legend says so
 
 
 def test_lr_sweep_without_divergence_has_no_marker_and_validates() -> None:
     fig = plotting.plot_lr_sweep([0.1, 0.2], [1.0, 0.5])
     assert not any(ln.get_label().startswith("diverged") for ln in fig.axes[0].get_lines())
+    assert fig.axes[0].get_lines()[0].get_label() == "final loss"  # nothing below the floor
     with pytest.raises(ValueError, match="equal length"):
         plotting.plot_lr_sweep([0.1, 0.2], [1.0])
     with pytest.raises(ValueError, match="floor"):

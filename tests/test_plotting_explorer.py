@@ -118,6 +118,15 @@ def test_explorer_html_ids_differ_between_settings_and_json_is_script_safe() -> 
     assert "</" not in _payload_raw(b)
 
 
+def test_two_identical_explorers_on_one_page_get_distinct_ids() -> None:
+    # The same grid and start twice on one page: each script must find its own <div>.
+    a, b = explorer_html(eta=0.5), explorer_html(eta=0.5)
+    ida = re.search(r'id="(oc-explorer-[0-9a-f]+)"', a)
+    idb = re.search(r'id="(oc-explorer-[0-9a-f]+)"', b)
+    assert ida and idb and ida.group(1) != idb.group(1)
+    assert f'document.getElementById("{idb.group(1)}")' in b and f"{idb.group(1)}-clipL" in b
+
+
 def _payload_raw(html: str) -> str:
     m = re.search(r'class="oc-data">(.*?)</script>', html, re.S)
     assert m

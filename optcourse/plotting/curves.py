@@ -17,6 +17,9 @@ from optcourse.plotting.style import CURVE_COLOR, MARKERS, OKABE_ITO, color, fig
 
 __all__ = ["plot_loss_curves", "plot_lr_sweep"]
 
+#: Dash patterns paired with the palette, so that loss curves differ by more than colour.
+_LINESTYLES: tuple[str, ...] = ("-", "--", "-.", ":")
+
 
 def plot_loss_curves(
     losses: Mapping[str, npt.ArrayLike],
@@ -48,7 +51,14 @@ def plot_loss_curves(
         y = np.asarray(values, dtype=float) - minimum
         if y.ndim != 1:
             raise ValueError(f"losses[{label!r}] must be one-dimensional; got shape {y.shape}")
-        ax.plot(np.arange(len(y)), y, color=color(i), label=label, linewidth=1.6)
+        ax.plot(
+            np.arange(len(y)),
+            y,
+            color=color(i),
+            linestyle=_LINESTYLES[i % len(_LINESTYLES)],
+            label=label,
+            linewidth=1.6,
+        )
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("step $t$")
@@ -100,7 +110,13 @@ def plot_lr_sweep(
     ax = new_axes(ax)
     blown = ~np.isfinite(loss) | (loss > cap)
     shown = np.where(blown, np.nan, np.maximum(loss, floor))
-    ax.plot(eta, shown, marker=MARKERS[0], markersize=3, color=color(0), label="final loss")
+    at_floor = ~blown & (loss < floor)
+    label = (
+        f"final loss (values below {floor:g} drawn at {floor:g})"
+        if at_floor.any()
+        else "final loss"
+    )
+    ax.plot(eta, shown, marker=MARKERS[0], markersize=3, color=color(0), label=label)
     if blown.any():
         ax.plot(
             eta[blown],
@@ -118,5 +134,6 @@ def plot_lr_sweep(
     ax.set_ylabel("final loss")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize="small")
+    # below the axes: a legend inside would sit on the curve, the cliff line or the diverged runs
+    ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2)
     return figure_of(ax)

@@ -185,7 +185,8 @@ def plot_regimes(
         raise ValueError("runs must contain at least one trajectory")
     n = len(runs)
     if fig is None:
-        fig = plt.figure(figsize=(3.2 * n, 5.6), layout="constrained")
+        # about 2.2 inches per column: at the width of a book page the labels stay readable
+        fig = plt.figure(figsize=(2.2 * n, 4.6), layout="constrained")
     axes = fig.subplots(2, n, squeeze=False)
     for i, (label, xs) in enumerate(runs.items()):
         plot_ball_steps(f, xs, ax=axes[0, i], xlim=xlim, color_index=i, title=label)
