@@ -131,7 +131,7 @@ WRONG = [
         False,
     ),
     ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return -b / a", False),
-    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 3.0", True),
+    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 2.0", True),
     # chapter 2
     ("02_gradient_descent_x2", "q1", "x1 = 3.6", True),  # added the gradient
     ("02_gradient_descent_x2", "q2", "factor_b = 0.6", True),
@@ -176,7 +176,7 @@ WRONG = [
     (
         "02_gradient_descent_x2",
         "q9",
-        "def final_distances(etas, x0, steps): return [0.5, 0.0, 2.0]\ndiverging_etas = [1.5]",
+        "def final_distances(etas, x0, steps): return [0.5, 0.5, 4.5]\ndiverging_etas = [1.5]",
         True,
     ),
     # chapter 3

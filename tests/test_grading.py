@@ -19,7 +19,8 @@ import pytest
 from optcourse.assignment.assign import make_student_notebook
 from optcourse.assignment.master import load_assignment
 from optcourse.cli import main
-from optcourse.grading.grade import Progress, grade_submission
+from optcourse.grading.batch import Progress
+from optcourse.grading.grade import grade_submission
 from optcourse.grading.gradescope import build_bundle
 from optcourse.grading.kernel import KernelLimits
 
@@ -140,11 +141,26 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
         (["grade", "x.ipynb", "--assignment", "missing.ipynb", "--out", "o"], "no such master"),
         (["grade", "nothing_here", "--assignment", "MASTER", "--out", "o"], "no such submission"),
         (["grade", "MASTER", "--assignment", "MASTER", "--out", "o", "--jobs", "0"], "--jobs"),
-        (["grade", "MASTER", "--assignment", "MASTER", "--out", "o", "--timeout", "0"], "> 0"),
+        (
+            ["grade", "MASTER", "--assignment", "MASTER", "--out", "o", "--timeout", "0"],
+            "--timeout must be greater than 0",
+        ),
+        (
+            ["grade", "MASTER", "--assignment", "MASTER", "--out", "o", "--memory", "-5"],
+            "--memory must be greater than 0",
+        ),
+        (["grade", "MASTER", "--assignment", "MASTER", "--out", "a_file"], "is a file"),
+        (
+            ["grade", "MASTER", "--assignment", "STUDENT", "--out", "o"],
+            "give the master notebook from solutions/",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_a_message(argv, message, master, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "a_file").write_text("not a folder")
+    student = ROOT / "exercises" / master.name
+    argv = [str(student) if a == "STUDENT" else a for a in argv]
     argv = [str(master) if a == "MASTER" else a for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -200,3 +216,19 @@ def test_gradescope_bundle_runs_on_an_autograder_tree(master, stub_notebook, tmp
 def test_bundle_needs_a_zip_name(master, tmp_path):
     with pytest.raises(ValueError, match="zip"):
         build_bundle(master, tmp_path / "bundle.tar")
+
+
+def test_gradescope_run_does_not_follow_a_linked_submission(master, tmp_path):
+    """A student's upload that is a symbolic link to the master would otherwise be graded (as
+    root) as the reference solution: full marks."""
+    from optcourse.grading.gradescope import run
+
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    (root / "source" / "master.ipynb").write_bytes(master.read_bytes())
+    (root / "submission" / f"{master.stem}.ipynb").symlink_to(root / "source" / "master.ipynb")
+    data = run(root)
+    assert data["score"] == 0.0
+    assert "symbolic link" in data["output"]
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == 0.0

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from optcourse.grading.grade import Submission, grade_all, grade_submission, hidden_paths
+from optcourse.grading.batch import Submission, grade_all
+from optcourse.grading.grade import grade_submission, hidden_paths
 from optcourse.grading.kernel import Kernel, KernelLimits, isolation_mode
 
 HERE = Path(__file__).parent / "hostile"
@@ -210,20 +211,20 @@ def _live_pids(uid: int) -> set[int]:
 
 
 def test_a_grader_failure_is_reported_and_retried(tmp_path, world_readable_master, monkeypatch):
-    import optcourse.grading.grade as grade
+    import optcourse.grading.batch as batch
 
     nb = tmp_path / "alice.ipynb"
     nb.write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
-    real = grade.grade_submission
+    real = batch.grade_submission
 
     def broken(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(grade, "grade_submission", broken)
+    monkeypatch.setattr(batch, "grade_submission", broken)
     out = tmp_path / "out"
     [failed] = grade_all([Submission("alice", nb)], world_readable_master, out, limits=LIMITS)
     assert failed.status == "error" and "disk on fire" in failed.notes[0]
     assert not (out / "alice" / "grading.json").exists()
-    monkeypatch.setattr(grade, "grade_submission", real)
+    monkeypatch.setattr(batch, "grade_submission", real)
     [again] = grade_all([Submission("alice", nb)], world_readable_master, out, limits=LIMITS)
     assert (again.status, again.score) == ("graded", 4.0)

@@ -52,11 +52,21 @@ def _error(message: str) -> int:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Grade the submissions; 0 when every submission was graded, 2 on a usage error."""
-    from optcourse.grading.grade import Progress, UsageError, collect, grade_all
+    from optcourse.grading.batch import Progress, UsageError, collect, grade_all
+    from optcourse.grading.isolation import readable_by_others
     from optcourse.grading.kernel import KernelLimits, isolation_mode, isolation_problem
 
     if args.jobs < 1:
         return _error(f"--jobs must be at least 1, got {args.jobs}")
+    for option, value in (
+        ("--timeout", args.timeout),
+        ("--total-timeout", args.total_timeout),
+        ("--memory", args.memory),
+    ):
+        if not value > 0:
+            return _error(f"{option} must be greater than 0, got {value:g}")
+    if args.out.exists() and not args.out.is_dir():
+        return _error(f"--out must be a folder, but {args.out} is a file")
     try:
         limits = KernelLimits(
             cell_timeout=args.timeout,
@@ -74,6 +84,19 @@ def run_grade(args: argparse.Namespace) -> int:
     problem = isolation_problem(mode)
     if problem is not None:
         return _error(problem)
+    if mode == "root":  # a fresh user id, but no mount namespace to hide files
+        if readable_by_others(assignment.path):
+            return _error(
+                f"the student processes could read the master {assignment.path} here (no mount "
+                "namespaces): make its folder private first, e.g. chmod 700"
+            )
+        exposed = [s.path for s in submissions if readable_by_others(s.path)]
+        if exposed:
+            print(
+                f"optcourse: warning: {len(exposed)} submission(s), e.g. {exposed[0]}, can be "
+                "read by the other students' processes; make their folder private (chmod 700)",
+                file=sys.stderr,
+            )
     if mode == "none":
         print(
             "optcourse: warning: not root and no user namespaces: kernels only get resource "
@@ -81,15 +104,25 @@ def run_grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     progress = Progress(len(submissions))
-    results = grade_all(
-        submissions,
-        assignment,
-        args.out,
-        jobs=args.jobs,
-        limits=limits,
-        seed=args.seed,
-        progress=progress,
-    )
+    try:
+        results = grade_all(
+            submissions,
+            assignment,
+            args.out,
+            jobs=args.jobs,
+            limits=limits,
+            seed=args.seed,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        if progress.enabled:
+            progress.stream.write("\n")
+        print(
+            "optcourse: interrupted: every submission graded so far is saved (no grades.csv "
+            "yet); run the same command again to grade the rest",
+            file=sys.stderr,
+        )
+        return 130
     failed = [r.name for r in results if r.status == "error"]
     problems = sum(r.status in ("unreadable", "wrong_assignment") for r in results)
     print(
@@ -111,7 +144,12 @@ def _load(path: Path) -> Any:
 
     if not path.exists():
         raise ValueError(f"--assignment: no such master notebook: {path}")
-    return load_assignment(path)
+    try:
+        return load_assignment(path)
+    except ValueError as exc:
+        if "has no hidden test" in str(exc):  # e.g. a student notebook given by mistake
+            raise ValueError(f"{exc} (give the master notebook from solutions/)") from None
+        raise
 
 
 def run_autograder(args: argparse.Namespace) -> int:

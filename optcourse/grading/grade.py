@@ -7,21 +7,17 @@ them), then for every test of the assignment draw its probes from a seeded rando
 evaluate them in the kernel, and judge the plain values here with ``TestSpec.judge``. The kernel
 never sees a hidden test, a reference answer or the master notebook.
 
-For a class (:func:`grade_all`): the same, ``jobs`` submissions at a time, skipping submissions
-already graded whose file and assignment are unchanged, writing each result atomically as soon as it
-is done, and finally ``grades.csv``.
+A whole class is graded by :mod:`optcourse.grading.batch`.
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
-import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,31 +29,10 @@ from optcourse.grading.results import (
     PUBLIC_VISIBILITY,
     SubmissionResult,
     TestResult,
-    atomic_write,
-    feedback_text,
-    from_record,
-    grades_csv,
-    results_json,
-    to_record,
-    write_json,
 )
 
-#: Bump when grading changes in a way that should regrade resumed runs.
-GRADER_VERSION = "1"
 #: Largest submission file read (bytes).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
-
-
-class UsageError(ValueError):
-    """Bad command-line input (missing file, clashing names, ...): reported without a traceback."""
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One notebook to grade: its ``name`` in the output folder and its ``path``."""
-
-    name: str
-    path: Path
 
 
 def _probe_error(kind: str, message: str) -> Any:
@@ -75,6 +50,21 @@ def _to_value(reply: Reply) -> Any:
     if reply.kind == "timeout":
         return _probe_error("Timeout", reply.error)
     return _probe_error("KernelStopped", reply.error)
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of the first ``MAX_NOTEBOOK_BYTES + 1`` bytes of a file (what grading reads), read
+    in chunks so that a huge file never fills the grader's memory."""
+    digest = hashlib.sha256()
+    left = MAX_NOTEBOOK_BYTES + 1
+    with Path(path).open("rb") as fh:
+        while left > 0:
+            chunk = fh.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+    return digest.hexdigest()
 
 
 def read_submission(path: Path) -> tuple[dict[str, Any] | None, str, str]:
@@ -102,11 +92,37 @@ def read_submission(path: Path) -> tuple[dict[str, Any] | None, str, str]:
     return nb, sha, ""
 
 
-def code_cells(nb: dict[str, Any]) -> list[tuple[int, str]]:
+def _normal_source(source: str) -> str:
+    return "\n".join(line.rstrip() for line in source.strip().splitlines())
+
+
+def master_test_sources(path: Path) -> frozenset[str]:
+    """The (whitespace-normalised) sources of the test and master-only code cells of a master."""
+    try:
+        nb = json.loads(Path(path).read_text(encoding="utf-8"))
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+    found = set()
+    for cell in cells:
+        role = cell.get("metadata", {}).get("optcourse") if isinstance(cell, dict) else None
+        if cell.get("cell_type") == "code" and isinstance(role, dict):
+            if "tests" in role or role.get("master_only") is True:
+                source = cell.get("source", "")
+                found.add(_normal_source(source if isinstance(source, str) else "".join(source)))
+    return frozenset(found)
+
+
+def code_cells(
+    nb: dict[str, Any], test_sources: frozenset[str] | None = None
+) -> list[tuple[int, str]]:
     """(1-based cell number, source) of the code cells to run.
 
     Test cells (and a master's own ``master_only`` cells) are left out: grading asks for values
-    itself and does not need the notebook's checks.
+    itself and does not need the notebook's checks. With ``test_sources`` (from
+    :func:`master_test_sources`) a cell is left out only if it really is one of the master's test
+    cells: a student's own code in a cell that carries test metadata (a copied or split test
+    cell) still runs.
     """
     out = []
     for i, cell in enumerate(nb["cells"]):
@@ -114,10 +130,12 @@ def code_cells(nb: dict[str, Any]) -> list[tuple[int, str]]:
             continue
         meta = cell.get("metadata")
         role = meta.get("optcourse") if isinstance(meta, dict) else None
-        if isinstance(role, dict) and ("tests" in role or role.get("master_only") is True):
-            continue
         source = cell["source"]
-        out.append((i + 1, source if isinstance(source, str) else "".join(source)))
+        source = source if isinstance(source, str) else "".join(source)
+        if isinstance(role, dict) and ("tests" in role or role.get("master_only") is True):
+            if test_sources is None or _normal_source(source) in test_sources:
+                continue
+        out.append((i + 1, source))
     return out
 
 
@@ -142,7 +160,7 @@ def _manual_results(assignment: Any) -> list[TestResult]:
     ]
 
 
-def _zero_results(assignment: Any, why: str) -> list[TestResult]:
+def zero_results(assignment: Any, why: str) -> list[TestResult]:
     tests = [
         TestResult(
             name=_test_name(spec),
@@ -201,6 +219,19 @@ def _judge(spec: Any, values: list[Any]) -> TestResult:
     )
 
 
+def run_test(spec: Any, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
+    """Draw ``spec``'s probes from ``rng``, ask each one with ``ask`` and judge the replies.
+
+    ``make_probes`` remembers the drawn cases on the spec for ``judge``; the assignment's specs
+    are shared by the submissions graded in parallel (``--jobs``), so each use works on its own
+    shallow copy and one submission's cases can never be judged against another's answers.
+    """
+    spec = copy.copy(spec)
+    probes = spec.make_probes(rng)
+    values = [_to_value(ask(expr)) for expr in probes]
+    return _judge(spec, values)
+
+
 def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path]:
     """What a kernel must not see: the master (its folder when that holds no runtime code), the
     repository's ``.git`` and the ``extra`` paths (output folder, collected submissions)."""
@@ -230,18 +261,25 @@ def grade_submission(
     limits: KernelLimits | None = None,
     seed: int | None = None,
     hide: Sequence[Path] = (),
+    refuse: str = "",
 ) -> SubmissionResult:
-    """Grade one notebook file against ``assignment`` (from ``load_assignment``)."""
+    """Grade one notebook file against ``assignment`` (from ``load_assignment``).
+
+    ``refuse`` non-empty: the file is not read, the submission gets zero with that reason.
+    """
     start = time.monotonic()
     path = Path(path)
     result = SubmissionResult(
         name=name or path.stem, path=str(path), sha256="", status="graded", tests=[]
     )
-    nb, result.sha256, problem = read_submission(path)
+    if refuse:
+        nb, problem = None, refuse
+    else:
+        nb, result.sha256, problem = read_submission(path)
     if nb is None:
         result.status = "unreadable"
         result.notes.append(f"Not graded: {problem}.")
-        result.tests = _zero_results(assignment, f"not graded: {problem}")
+        result.tests = zero_results(assignment, f"not graded: {problem}")
         result.execution_time = time.monotonic() - start
         return result
     meta = nb.get("metadata")
@@ -251,7 +289,7 @@ def grade_submission(
         why = f"this notebook is for assignment {str(other)[:80]!r}, not {assignment.name!r}"
         result.status = "wrong_assignment"
         result.notes.append(f"Not graded: {why}.")
-        result.tests = _zero_results(assignment, f"not graded: {why}")
+        result.tests = zero_results(assignment, f"not graded: {why}")
         result.execution_time = time.monotonic() - start
         return result
     structure = _structure_problem(assignment, nb)
@@ -265,14 +303,12 @@ def grade_submission(
     tests: list[TestResult] = []
     session = _Session(path, limits or KernelLimits(), list(hide), result.notes)
     try:
-        for number, source in code_cells(nb):
+        for number, source in code_cells(nb, master_test_sources(Path(assignment.path))):
             session.run_cell(number, source)
         rng_seed = _seed(assignment, result.sha256, seed)
         for index, spec in enumerate(assignment.tests):
             rng = np.random.default_rng([rng_seed, index])
-            probes = spec.make_probes(rng)
-            values = [_to_value(session.probe(expr)) for expr in probes]
-            tests.append(_judge(spec, values))
+            tests.append(run_test(spec, rng, session.probe))
     finally:
         result.printed = session.close()
     result.tests = _merge(assignment, tests)
@@ -360,158 +396,3 @@ class _Session:
         self.printed.append(self.kernel.output)
         self.kernel.close()
         return "\n".join(p for p in self.printed if p)
-
-
-# -- a whole class ----------------------------------------------------------------------------
-
-
-def collect(paths: Sequence[Path]) -> list[Submission]:
-    """The submissions named on the command line: notebook files, or folders searched for them.
-
-    A file is named by its stem; a notebook inside a folder by its path relative to that folder,
-    with ``/`` replaced by ``__`` (``alice/hw1.ipynb`` becomes ``alice__hw1``).
-    """
-    found: list[Submission] = []
-    for raw in paths:
-        p = Path(raw)
-        if p.is_dir():
-            for nb in sorted(p.rglob("*.ipynb")):
-                if ".ipynb_checkpoints" in nb.parts:
-                    continue
-                rel = nb.relative_to(p).with_suffix("")
-                found.append(Submission("__".join(rel.parts), nb))
-        elif p.exists():
-            found.append(Submission(p.stem, p))
-        else:
-            raise UsageError(f"no such submission file or folder: {p}")
-    if not found:
-        raise UsageError("no submission found (give .ipynb files or folders holding them)")
-    names: dict[str, Path] = {}
-    for s in found:
-        if s.name in names:
-            raise UsageError(
-                f"two submissions would share the name {s.name!r}: {names[s.name]} and {s.path};"
-                " put each student's notebook in its own folder and pass the parent folder"
-            )
-        names[s.name] = s.path
-    return found
-
-
-def _stamp(assignment: Any, sha: str) -> dict[str, str]:
-    return {"sha256": sha, "fingerprint": assignment.fingerprint, "grader": GRADER_VERSION}
-
-
-def _previous(out: Path, sub: Submission, assignment: Any) -> SubmissionResult | None:
-    """The saved result of ``sub`` if its file and the assignment are unchanged since."""
-    record_path = out / sub.name / "grading.json"
-    try:
-        record = json.loads(record_path.read_text())
-        sha = hashlib.sha256(sub.path.read_bytes()).hexdigest()
-        if record.get("stamp") != _stamp(assignment, sha):
-            return None
-        if not (out / sub.name / "results.json").exists():
-            return None
-        return from_record(record["result"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def save(out: Path, result: SubmissionResult, assignment: Any) -> None:
-    """Write results.json, feedback.md and the resume record of one submission (atomically)."""
-    folder = out / result.name
-    write_json(folder / "results.json", results_json(result))
-    atomic_write(folder / "feedback.md", feedback_text(result, assignment.title))
-    if result.printed:
-        atomic_write(folder / "printed.txt", result.printed)
-    if result.status == "error":  # not a grade: the next run tries again
-        (folder / "grading.json").unlink(missing_ok=True)
-        return
-    record = {"stamp": _stamp(assignment, result.sha256), "result": to_record(result)}
-    write_json(folder / "grading.json", record)
-
-
-class Progress:
-    """A one-line progress bar on a terminal (silent otherwise)."""
-
-    def __init__(self, total: int, stream: Any = None) -> None:
-        self.total, self.done = total, 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.start = time.monotonic()
-
-    def step(self, label: str) -> None:
-        self.done += 1
-        if not self.enabled:
-            return
-        width = 30
-        filled = int(width * self.done / max(self.total, 1))
-        elapsed = time.monotonic() - self.start
-        bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {elapsed:5.1f}s {label[:30]:<30}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def grade_all(
-    submissions: Sequence[Submission],
-    assignment: Any,
-    out: Path,
-    *,
-    jobs: int = 1,
-    limits: KernelLimits | None = None,
-    seed: int | None = None,
-    extra_hidden: Sequence[Path] = (),
-    progress: Progress | None = None,
-    on_result: Callable[[SubmissionResult, bool], None] | None = None,
-) -> list[SubmissionResult]:
-    """Grade every submission into ``out`` (resumable) and write ``out/grades.csv``.
-
-    ``on_result(result, reused)`` is called as each submission finishes (``reused`` when an
-    earlier run's result was kept). Returns the results in submission order.
-    """
-    if jobs < 1:
-        raise UsageError(f"--jobs must be at least 1, got {jobs}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    hide = hidden_paths(
-        Path(assignment.path), [out, *extra_hidden, *{s.path.parent for s in submissions}]
-    )
-    results: dict[str, SubmissionResult] = {}
-    todo: list[Submission] = []
-    for sub in submissions:
-        old = _previous(out, sub, assignment)
-        if old is not None:
-            results[sub.name] = old
-            if progress:
-                progress.step(sub.name + " (unchanged)")
-            if on_result:
-                on_result(old, True)
-        else:
-            todo.append(sub)
-
-    def work(sub: Submission) -> SubmissionResult:
-        try:
-            res = grade_submission(
-                sub.path, assignment, name=sub.name, limits=limits, seed=seed, hide=hide
-            )
-        except Exception as exc:  # a fault of the grader or the machine, not of the student
-            why = f"the grader failed ({type(exc).__name__}: {exc}); rerun to retry"
-            res = SubmissionResult(sub.name, str(sub.path), "", "error", notes=[why])
-            res.tests = _zero_results(assignment, why)
-        save(out, res, assignment)
-        return res
-
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(work, sub): sub for sub in todo}
-        for fut in as_completed(futures):
-            res = fut.result()
-            results[res.name] = res
-            if progress:
-                progress.step(res.name)
-            if on_result:
-                on_result(res, False)
-    questions = [q.id for q in assignment.questions]
-    ordered = [results[s.name] for s in submissions]
-    atomic_write(out / "grades.csv", grades_csv(ordered, questions))
-    return ordered

@@ -127,6 +127,7 @@ def _find_notebook(folder: Path, assignment_name: str) -> Path | None:
 def run(root: Path) -> dict[str, Any]:
     """Grade the submission of an ``/autograder``-shaped folder; write and return results.json."""
     from optcourse.assignment.master import load_assignment
+    from optcourse.grading.batch import refusal_reason
     from optcourse.grading.grade import grade_submission, hidden_paths
     from optcourse.grading.results import results_json, write_json
 
@@ -144,7 +145,10 @@ def run(root: Path) -> dict[str, Any]:
     else:
         hide = hidden_paths(root / "source" / "master.ipynb", [root / "results"])
         try:
-            data = results_json(grade_submission(notebook, assignment, hide=hide))
+            # A link (e.g. to source/master.ipynb) would be read by the grader as root.
+            refuse = refusal_reason(notebook)
+            result = grade_submission(notebook, assignment, hide=hide, refuse=refuse)
+            data = results_json(result)
         except Exception as exc:  # the grader's fault: tell the student and the instructor
             data = {
                 "score": 0.0,

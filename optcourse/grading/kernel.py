@@ -21,7 +21,6 @@ space, CPU time, file size and process-count limits, and a cap on captured outpu
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import secrets
@@ -38,9 +37,28 @@ from pathlib import Path
 from typing import Any
 
 from optcourse.grading import probe as _probe
+from optcourse.grading.isolation import (
+    ISOLATION_ENV,
+    NOBODY,
+    NS_ARGS,
+    USERNS_ARGS,
+    exposures,
+    fresh_uid,
+    isolation_mode,
+    isolation_problem,
+    remove_files_of,
+    runtime_paths,
+)
 
-#: Environment variable forcing an isolation mode (``root-ns``, ``root``, ``user-ns``, ``none``).
-ISOLATION_ENV = "OPTCOURSE_GRADING_ISOLATION"
+__all__ = [
+    "ISOLATION_ENV",
+    "Kernel",
+    "KernelLimits",
+    "Reply",
+    "isolation_mode",
+    "isolation_problem",
+    "runtime_paths",
+]
 
 
 @dataclass(frozen=True)
@@ -79,110 +97,6 @@ class Reply:
     error: str = ""
     kind: str = ""
     exc: str = ""
-
-
-def _unshare_works(args: list[str]) -> bool:
-    exe = shutil.which("unshare")
-    if exe is None:
-        return False
-    try:
-        done = subprocess.run(
-            [exe, *args, "--", sys.executable, "-I", "-c", "pass"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=20,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-_NS_ARGS = ["--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc"]
-_USERNS_ARGS = ["--user", "--map-root-user", *_NS_ARGS]
-
-
-@functools.cache
-def isolation_mode() -> str:
-    """How kernels are isolated on this machine, probed once.
-
-    ``"root-ns"``: root, fresh uid plus mount/PID namespaces; ``"root"``: root, fresh uid only;
-    ``"user-ns"``: not root, user/mount/PID namespaces; ``"none"``: not root, limits only.
-    The environment variable ``OPTCOURSE_GRADING_ISOLATION`` may force a weaker mode.
-    """
-    forced = os.environ.get(ISOLATION_ENV)
-    modes = ("root-ns", "root", "user-ns", "none")
-    if forced:
-        if forced not in modes:
-            raise ValueError(f"{ISOLATION_ENV} must be one of {modes}, got {forced!r}")
-        return forced
-    if os.geteuid() == 0:
-        return "root-ns" if _unshare_works(_NS_ARGS) else "root"
-    return "user-ns" if _unshare_works(_USERNS_ARGS) else "none"
-
-
-def _blocker(path: Path) -> Path | None:
-    """The highest ancestor of ``path`` that other users cannot enter, or None."""
-    for parent in reversed(path.parents):
-        try:
-            if not os.stat(parent).st_mode & 0o001:
-                return parent
-        except OSError:
-            return None
-    return None
-
-
-def runtime_paths() -> list[Path]:
-    """Folders the kernel's Python needs to read: the interpreter and every import location."""
-    paths = {Path(sys.base_prefix), Path(sys.prefix)}
-    for entry in sys.path:
-        if entry and os.path.isdir(entry):
-            paths.add(Path(entry))
-    return sorted(p.resolve() for p in paths)
-
-
-def _exposures() -> list[list[str]]:
-    """(blocker, path) pairs: runtime paths hidden behind a folder closed to other users."""
-    pairs = []
-    for path in runtime_paths():
-        block = _blocker(path)
-        if block is not None:
-            pairs.append([str(block), str(path)])
-    # keep only outermost paths (a path inside another exposed path comes along with it)
-    kept = [p for p in pairs if not any(q != p and Path(p[1]).is_relative_to(q[1]) for q in pairs)]
-    return kept
-
-
-def isolation_problem(mode: str | None = None) -> str | None:
-    """Why kernels cannot run in this isolation mode here, or None when they can.
-
-    Without a mount namespace, a kernel running under a fresh user id must be able to read the
-    Python installation and every import location itself.
-    """
-    if (mode or isolation_mode()) != "root":
-        return None
-    blocked = _exposures()
-    if not blocked:
-        return None
-    blocker, path = blocked[0]
-    return (
-        f"the kernel runs as an unprivileged user but {path} is inside {blocker}, which other "
-        "users cannot enter: install Python and the packages in a world-readable place, "
-        "or allow mount namespaces (unshare)"
-    )
-
-
-def _fresh_uid() -> int:
-    """An unused user id for one kernel (falls back to ``nobody`` when ids are scarce)."""
-    try:
-        first_line = Path("/proc/self/uid_map").read_text().split("\n")[0].split()
-        full_range = int(first_line[2]) >= 2**31
-    except (OSError, IndexError, ValueError):
-        full_range = False
-    if not full_range:
-        return 65534
-    return 1_500_000_000 + secrets.randbelow(500_000_000)
 
 
 @dataclass
@@ -282,7 +196,7 @@ class Kernel:
             shutil.copyfile(self.submission, workdir / "submission.ipynb")
         uid = gid = None
         if self.mode in ("root", "root-ns"):
-            uid = gid = _fresh_uid()
+            uid = gid = fresh_uid()
             self.uid = uid
             for path in [workdir, *workdir.iterdir()]:
                 os.chown(path, uid, gid)
@@ -300,15 +214,15 @@ class Kernel:
         if self.mode in ("root-ns", "user-ns"):
             hide = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
         if self.mode == "root-ns" and self.python is None:
-            expose = _exposures()
+            expose = exposures()
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
         argv = [self.python or sys.executable, "-I", "-c", Path(_probe.__file__).read_text()]
         if self.mode == "root-ns":
-            argv = ["unshare", *_NS_ARGS, "--", *argv]
+            argv = ["unshare", *NS_ARGS, "--", *argv]
         elif self.mode == "user-ns":
-            argv = ["unshare", *_USERNS_ARGS, "--", *argv]
+            argv = ["unshare", *USERNS_ARGS, "--", *argv]
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(workdir),
@@ -372,6 +286,8 @@ class Kernel:
             if self._workdir is not None:
                 shutil.rmtree(self._workdir, ignore_errors=True)
                 self._workdir = None
+            if self.uid is not None and self.uid != NOBODY:
+                remove_files_of(self.uid)
 
     def _stop(self) -> None:
         if self._proc is not None:
@@ -401,7 +317,7 @@ class Kernel:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
-        if self.mode == "root" and self.uid is not None and self.uid != 65534:
+        if self.mode == "root" and self.uid is not None and self.uid != NOBODY:
             # Without a PID namespace a process that left the group could survive: kill every
             # process of the kernel's private user id.
             try:

@@ -33,6 +33,9 @@ MAX_ITEMS = 1_000_000
 MAX_DEPTH = 32
 #: Longest string accepted (characters).
 MAX_STR = 100_000
+#: Largest integer accepted, in bits (about 1200 digits: far beyond any float, and short enough
+#: for the grader's ``json.loads``, which refuses integers of more than 4300 digits).
+MAX_INT_BITS = 4096
 
 
 # Bound now, so that student code patching the builtins cannot change how values are converted.
@@ -74,6 +77,8 @@ def to_plain(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any
     if _isinstance(obj, _bool):  # a bool subclass cannot exist, but be explicit
         return _bool(obj)
     if _isinstance(obj, _int):
+        if _int.bit_length(obj) > MAX_INT_BITS:
+            raise NotPlainError(f"the integer has more than {MAX_INT_BITS} bits; expected a number")
         return _int.__index__(obj)
     if _isinstance(obj, _float):
         return _float.__float__(obj)

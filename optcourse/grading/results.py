@@ -115,7 +115,7 @@ def feedback_text(result: SubmissionResult, title: str = "") -> str:
     if result.notes:
         lines.append("## Problems while running your notebook")
         lines.append("")
-        lines.extend(f"- {note}" for note in result.notes)
+        lines.extend(f"- {_one_line(note)}" for note in result.notes)
         lines.append("")
     lines.append("## Questions")
     lines.append("")
@@ -124,13 +124,19 @@ def feedback_text(result: SubmissionResult, title: str = "") -> str:
         score = "" if t.status == "manual" else f" ({t.score:g}/{t.max_score:g})"
         lines.append(f"- **{t.name}**{score}: {mark}")
         if t.output and t.status == "failed":
-            lines.append(f"  {t.output}")
+            lines.append(f"  {_one_line(t.output)}")
     lines.append("")
     lines.append(
         "Hidden tests use inputs your notebook never saw; their feedback says what was tested, "
         "never the expected answer."
     )
     return "\n".join(lines) + "\n"
+
+
+def _one_line(text: str) -> str:
+    """Text from a submission (an exception's message) on one line, so that it cannot add
+    forged lines (a fake score, a fake "passed") to the feedback page."""
+    return " ".join(text.split())
 
 
 def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
@@ -148,9 +154,15 @@ def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
             value = per_q.get(q, 0.0)
             cells.append("" if value is None else f"{value:g}")
         writer.writerow(
-            [r.name, r.status, *cells, f"{r.score:g}", f"{r.max_score:g}", Path(r.path).name]
+            [_text(r.name), r.status, *cells, f"{r.score:g}", f"{r.max_score:g}", _text(r.path)]
         )
     return buffer.getvalue()
+
+
+def _text(value: str) -> str:
+    """A text cell a spreadsheet will not run: a leading ``=``, ``+``, ``-`` or ``@`` (a file
+    named ``=HYPERLINK(...).ipynb``) would make it a formula, so such text gets a ``'`` first."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -158,7 +170,9 @@ def atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        # backslashreplace: text from a submission may hold lone surrogates (a string answer
+        # "\ud800", a file name that is not UTF-8), which must not stop the batch.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())

@@ -1,0 +1,263 @@
+"""Answers as plain data, and how one is compared with the expected one.
+
+What crosses from a notebook kernel to the grader is plain data (:func:`to_plain`): ``None``,
+bools, numbers, strings, lists and dicts. :func:`compare` checks a value against the expected one
+(form first, then the numbers within tolerances) and says in words what is wrong, without giving
+the answer away; :func:`probe_problem` words a value that could not be produced at all
+(:class:`ProbeError`). :mod:`optcourse.assignment.specs` builds the tests on these.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+__all__ = [
+    "PlainValue",
+    "ProbeError",
+    "Verdict",
+    "Code",
+    "Unanswered",
+    "to_plain",
+    "compare",
+    "probe_problem",
+]
+
+PlainValue = Union[None, bool, int, float, str, list, dict]  # noqa: UP007 (a runtime alias)
+"""Plain data: what crosses from a notebook kernel to the grader (as JSON)."""
+
+_MAX_ELEMENTS = 100_000
+
+
+@dataclass(frozen=True)
+class ProbeError:
+    """A probe that produced no plain value: ``kind`` is the exception name, or ``"Unanswered"``."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one test: ``score`` in ``[0, points]``, ``passed``, a feedback ``message``."""
+
+    score: float
+    passed: bool
+    message: str
+
+
+class Code:
+    """Source text used as an argument in ``check_call`` cases, e.g. ``Code("lambda x: 2 * x")``.
+
+    It is pasted verbatim into the call evaluated in the notebook, and evaluated in the grader (with
+    ``np`` and ``math`` available) when a reference function needs the actual object.
+    """
+
+    def __init__(self, source: str) -> None:
+        if not isinstance(source, str) or not source.strip():
+            raise ValueError(f"Code needs non-empty source text, got {source!r}")
+        self.source = source
+
+    def __repr__(self) -> str:
+        return self.source
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Code) and other.source == self.source
+
+    def __hash__(self) -> int:
+        return hash(self.source)
+
+    def evaluate(self) -> Any:
+        """Return the object this source text denotes (trusted instructor code)."""
+        return eval(self.source, {"np": np, "math": math})  # noqa: S307
+
+
+class Unanswered(Exception):
+    """The value is still the ``...`` placeholder."""
+
+
+# ----------------------------------------------------------------------------------------------
+# Kernel side: turning a student's value into plain data.
+
+
+def to_plain(value: Any, _depth: int = 0) -> PlainValue:
+    """Convert ``value`` to plain data (numbers, strings, lists, dicts); ``TypeError`` if it is not.
+
+    numpy scalars become Python numbers, arrays and tuples become (nested) lists. ``...`` (the
+    placeholder of an unanswered question) raises an "unanswered" error.
+    """
+    if _depth > 20:
+        raise TypeError("the value is nested too deeply to be an answer")
+    if value is Ellipsis:
+        raise Unanswered("it is still `...`: replace the `...` with your answer")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError("it is a complex number; a real number is expected")
+    if isinstance(value, np.ndarray):
+        if value.size > _MAX_ELEMENTS:
+            raise TypeError(f"it is an array of {value.size} numbers, too large to be an answer")
+        return to_plain(value.tolist(), _depth + 1)
+    if isinstance(value, (list, tuple)):
+        if len(value) > _MAX_ELEMENTS:
+            raise TypeError(f"it is a sequence of {len(value)} items, too long to be an answer")
+        return [to_plain(v, _depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_plain(v, _depth + 1) for k, v in value.items()}
+    kind = "function" if callable(value) else type(value).__name__
+    raise TypeError(f"it is a {kind}, not a number, string or list")
+
+
+# ----------------------------------------------------------------------------------------------
+# Comparison (runs in the grader, or in the notebook for feedback).
+
+
+def describe_value(value: PlainValue) -> str:
+    """Say what kind of value this is, without revealing much: 'a number', 'a list of 3', ..."""
+    if value is None:
+        return "None (a function without `return` gives None: return the result, not print it)"
+    if isinstance(value, bool):
+        return f"{value} (a bool)"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "a dict"
+    return type(value).__name__
+
+
+def is_number(value: PlainValue) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _all_numbers(value: PlainValue) -> bool:
+    if isinstance(value, list):
+        return all(_all_numbers(v) for v in value)
+    return is_number(value)
+
+
+def _as_float_array(value: PlainValue) -> np.ndarray | None:
+    """A float array for a number or a (rectangular) nested list of numbers, else None."""
+    if not _all_numbers(value):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):  # ragged nested lists
+        return None
+    return arr
+
+
+def _close(got: np.ndarray, want: np.ndarray, atol: float, rtol: float, diverged: float | None):
+    """Elementwise: equal NaNs, equal infinities, within tolerance; with ``diverged``, any two
+    values that are non-finite or larger than it in size count as equal ("both diverged")."""
+    with np.errstate(all="ignore"):
+        finite = np.isfinite(got) & np.isfinite(want)
+        ok = finite & (np.abs(got - want) <= atol + rtol * np.abs(want))
+        ok |= np.isnan(got) & np.isnan(want)
+        ok |= np.isinf(got) & np.isinf(want) & (np.sign(got) == np.sign(want))
+        if diverged is not None:
+            big_got = ~np.isfinite(got) | (np.abs(got) > diverged)
+            big_want = ~np.isfinite(want) | (np.abs(want) > diverged)
+            ok = np.where(big_want | big_got, big_want & big_got, ok)
+    return ok
+
+
+def compare(
+    got: PlainValue,
+    want: PlainValue,
+    *,
+    atol: float = 1e-8,
+    rtol: float = 1e-6,
+    diverged: float | None = None,
+    reveal: bool = False,
+) -> str | None:
+    """Return ``None`` when ``got`` matches ``want``, else a message saying what is wrong.
+
+    Numbers and (nested) lists of numbers are compared with ``|got − want| ≤ atol + rtol·|want|``
+    (NaN matches NaN, inf matches inf). Strings compare after stripping; bools and None exactly.
+    The message shows the expected value only when ``reveal`` is true (public examples).
+    """
+    shown = f" (expected {want!r})" if reveal else ""
+    if isinstance(want, bool) or want is None:
+        if got is want or (isinstance(got, bool) and got == want):
+            return None
+        if not isinstance(got, bool) and want is not None:
+            return f"expected True or False, got {describe_value(got)}"
+        return f"not the right answer{shown}"
+    if isinstance(want, str):
+        if not isinstance(got, str):
+            return f"expected a string, got {describe_value(got)}"
+        if got.strip() == want.strip():
+            return None
+        return f"not the right answer{shown}"
+    want_arr = _as_float_array(want)
+    if want_arr is None:  # lists of strings, dicts: exact comparison
+        if got == want:
+            return None
+        return f"got {describe_value(got)} that does not match{shown}"
+    got_arr = _as_float_array(got)
+    if got_arr is None:
+        kind = "a number" if want_arr.ndim == 0 else f"a list of {want_arr.size} numbers"
+        return f"expected {kind}, got {describe_value(got)}"
+    if want_arr.ndim == 0 and got_arr.size == 1:
+        got_arr = got_arr.reshape(())
+    if got_arr.shape != want_arr.shape:
+        if want_arr.ndim == 0:
+            return f"expected a number, got {describe_value(got)}"
+        if reveal:
+            return f"expected shape {want_arr.shape}, got shape {got_arr.shape}"
+        return f"shape {got_arr.shape} is not the expected shape"
+    ok = _close(got_arr, want_arr, atol, rtol, diverged)
+    if bool(np.all(ok)):
+        return None
+    if want_arr.ndim == 0:
+        return f"not within tolerance (atol={atol:g}, rtol={rtol:g}){shown}"
+    bad = int(np.size(ok) - np.count_nonzero(ok))
+    return f"{bad} of {ok.size} entries are not within tolerance (atol={atol:g}){shown}"
+
+
+def short_text(value: PlainValue) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def probe_problem(value: ProbeError, expression: str) -> str:
+    """A message for a probe that failed to produce a value."""
+    if value.kind == "Unanswered":
+        return f"`{expression}`: {value.message}"
+    if "ellipsis" in value.message:
+        return (
+            f"`{clip_text(expression)}` uses a value that is still `...`: "
+            "replace it with your answer"
+        )
+    if value.kind == "NameError":
+        return (
+            f"`{expression}` is not defined: run the cell that defines it, and keep the name "
+            f"the exercise asks for ({value.message})"
+        )
+    if value.kind == "Timeout":
+        return f"`{clip_text(expression)}` did not finish: {value.message} (an endless loop?)"
+    if value.kind == "NotImplementedError":
+        return f"`{expression}` is not implemented yet (it raises NotImplementedError)"
+    if value.kind == "TypeError" and value.message.startswith("it is"):
+        return f"`{expression}`: {value.message}"
+    return f"evaluating `{clip_text(expression)}` raised {value.kind}: {clip_text(value.message)}"
+
+
+def clip_text(text: str, n: int = 120) -> str:
+    return text if len(text) <= n else text[: n - 3] + "..."

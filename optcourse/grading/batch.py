@@ -1,0 +1,254 @@
+"""Grade a class: many submissions, ``jobs`` at a time, resumable, into one output folder.
+
+:func:`collect` finds the submissions (notebook files, or folders searched for them) and names
+them; :func:`grade_all` grades each with :func:`~optcourse.grading.grade.grade_submission`,
+skipping submissions already graded whose file, assignment and seed are unchanged, writes each
+result atomically as soon as it is done, and finally ``grades.csv``. An interrupted run (Ctrl-C)
+keeps every result already written; running the same command again grades the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from optcourse.grading.grade import file_sha256, grade_submission, hidden_paths, zero_results
+from optcourse.grading.kernel import KernelLimits
+from optcourse.grading.results import (
+    SubmissionResult,
+    atomic_write,
+    feedback_text,
+    from_record,
+    grades_csv,
+    results_json,
+    to_record,
+    write_json,
+)
+
+#: Bump when grading changes in a way that should regrade resumed runs.
+GRADER_VERSION = "2"
+
+
+class UsageError(ValueError):
+    """Bad command-line input (missing file, clashing names, ...): reported without a traceback."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One notebook to grade: its ``name`` in the output folder and its ``path``.
+
+    ``refuse`` is a reason not to read the file at all (e.g. a symbolic link found in a folder).
+    """
+
+    name: str
+    path: Path
+    refuse: str = ""
+
+
+def collect(paths: Sequence[Path]) -> list[Submission]:
+    """The submissions named on the command line: notebook files, or folders searched for them.
+
+    A file is named by its stem; a notebook inside a folder by its path relative to that folder,
+    with ``/`` replaced by ``__`` (``alice/hw1.ipynb`` becomes ``alice__hw1``).
+    """
+    found: list[Submission] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            for nb in sorted(p.rglob("*.ipynb")):
+                if ".ipynb_checkpoints" in nb.parts:
+                    continue
+                rel = nb.relative_to(p).with_suffix("")
+                found.append(Submission(_safe_name("__".join(rel.parts)), nb, refusal_reason(nb)))
+        elif p.exists():
+            found.append(Submission(_safe_name(p.stem), p))
+        else:
+            raise UsageError(f"no such submission file or folder: {p}")
+    if not found:
+        raise UsageError("no submission found (give .ipynb files or folders holding them)")
+    names: dict[str, Path] = {}
+    for s in found:
+        if s.name in names:
+            raise UsageError(
+                f"two submissions would share the name {s.name!r}: {names[s.name]} and {s.path};"
+                " put each student's notebook in its own folder and pass the parent folder"
+            )
+        names[s.name] = s.path
+    return found
+
+
+def refusal_reason(path: Path) -> str:
+    """Why a file found in a folder is not read, or "".
+
+    A symbolic link could make the grader (often root) read any file, e.g. the master; a named
+    pipe or a device (which an unpacked archive can contain) could block the grader forever.
+    """
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror}"
+    if stat.S_ISLNK(mode):
+        return "the file is a symbolic link, not a notebook"
+    if not stat.S_ISREG(mode):
+        return "the file is not a regular file (a pipe or a device?), not a notebook"
+    return ""
+
+
+#: Names of the class-wide files in the output folder, which no submission folder may take.
+RESERVED_NAMES = frozenset({"grades.csv"})
+
+
+def _safe_name(name: str) -> str:
+    """``name`` as a folder of the output, never one of the class-wide files (``grades.csv``)."""
+    while name in RESERVED_NAMES or name.startswith("."):
+        name = "_" + name
+    return name
+
+
+def _stamp(assignment: Any, sha: str, seed: int | None = None) -> dict[str, Any]:
+    return {
+        "sha256": sha,
+        "fingerprint": assignment.fingerprint,
+        "grader": GRADER_VERSION,
+        "seed": seed,
+    }
+
+
+def _previous(
+    out: Path, sub: Submission, assignment: Any, seed: int | None = None
+) -> SubmissionResult | None:
+    """The saved result of ``sub`` if its file, the assignment and the seed are unchanged."""
+    if sub.refuse:  # cheap to redo, and the file is not to be read
+        return None
+    record_path = out / sub.name / "grading.json"
+    try:
+        record = json.loads(record_path.read_text())
+        sha = file_sha256(sub.path)
+        if record.get("stamp") != _stamp(assignment, sha, seed):
+            return None
+        if not (out / sub.name / "results.json").exists():
+            return None
+        return from_record(record["result"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save(out: Path, result: SubmissionResult, assignment: Any, seed: int | None = None) -> None:
+    """Write results.json, feedback.md and the resume record of one submission (atomically)."""
+    folder = out / result.name
+    write_json(folder / "results.json", results_json(result))
+    atomic_write(folder / "feedback.md", feedback_text(result, assignment.title))
+    if result.printed:
+        atomic_write(folder / "printed.txt", result.printed)
+    if result.status == "error":  # not a grade: the next run tries again
+        (folder / "grading.json").unlink(missing_ok=True)
+        return
+    record = {"stamp": _stamp(assignment, result.sha256, seed), "result": to_record(result)}
+    write_json(folder / "grading.json", record)
+
+
+class Progress:
+    """A one-line progress bar on a terminal (silent otherwise)."""
+
+    def __init__(self, total: int, stream: Any = None) -> None:
+        self.total, self.done = total, 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.start = time.monotonic()
+
+    def step(self, label: str) -> None:
+        self.done += 1
+        if not self.enabled:
+            return
+        width = 30
+        filled = int(width * self.done / max(self.total, 1))
+        elapsed = time.monotonic() - self.start
+        bar = "#" * filled + "-" * (width - filled)
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {elapsed:5.1f}s {label[:30]:<30}")
+        if self.done == self.total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def grade_all(
+    submissions: Sequence[Submission],
+    assignment: Any,
+    out: Path,
+    *,
+    jobs: int = 1,
+    limits: KernelLimits | None = None,
+    seed: int | None = None,
+    extra_hidden: Sequence[Path] = (),
+    progress: Progress | None = None,
+    on_result: Callable[[SubmissionResult, bool], None] | None = None,
+) -> list[SubmissionResult]:
+    """Grade every submission into ``out`` (resumable) and write ``out/grades.csv``.
+
+    ``on_result(result, reused)`` is called as each submission finishes (``reused`` when an
+    earlier run's result was kept). Returns the results in submission order.
+    """
+    if jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, got {jobs}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    hide = hidden_paths(
+        Path(assignment.path), [out, *extra_hidden, *{s.path.parent for s in submissions}]
+    )
+    results: dict[str, SubmissionResult] = {}
+    todo: list[Submission] = []
+    for sub in submissions:
+        old = _previous(out, sub, assignment, seed)
+        if old is not None:
+            results[sub.name] = old
+            if progress:
+                progress.step(sub.name + " (unchanged)")
+            if on_result:
+                on_result(old, True)
+        else:
+            todo.append(sub)
+
+    def work(sub: Submission) -> SubmissionResult:
+        try:
+            res = grade_submission(
+                sub.path,
+                assignment,
+                name=sub.name,
+                limits=limits,
+                seed=seed,
+                hide=hide,
+                refuse=sub.refuse,
+            )
+        except Exception as exc:  # a fault of the grader or the machine, not of the student
+            why = f"the grader failed ({type(exc).__name__}: {exc}); rerun to retry"
+            res = SubmissionResult(sub.name, str(sub.path), "", "error", notes=[why])
+            res.tests = zero_results(assignment, why)
+        save(out, res, assignment, seed)
+        return res
+
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(work, sub): sub for sub in todo}
+        for fut in as_completed(futures):
+            res = fut.result()
+            results[res.name] = res
+            if progress:
+                progress.step(res.name)
+            if on_result:
+                on_result(res, False)
+    except BaseException:
+        # Ctrl-C: drop the submissions not started yet; the ones running finish and are saved
+        # (every file is written atomically), so rerunning the command resumes from there.
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    questions = [q.id for q in assignment.questions]
+    ordered = [results[s.name] for s in submissions]
+    atomic_write(out / "grades.csv", grades_csv(ordered, questions))
+    return ordered

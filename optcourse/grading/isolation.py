@@ -1,0 +1,170 @@
+"""How a student's kernel is isolated on this machine: probing the modes and what they need.
+
+:func:`isolation_mode` says which protections this machine allows (root or not, with or without
+``unshare`` namespaces); :func:`isolation_problem` says why a mode cannot work here (a Python
+installation other users cannot read); :func:`runtime_paths` lists the folders the kernel's Python
+must be able to read; :func:`fresh_uid` picks a private user id for a kernel and
+:func:`remove_files_of` deletes what that user left in the shared temporary folders.
+:mod:`optcourse.grading.kernel` starts kernels with these settings.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+#: Environment variable forcing an isolation mode (``root-ns``, ``root``, ``user-ns``, ``none``).
+ISOLATION_ENV = "OPTCOURSE_GRADING_ISOLATION"
+
+
+def _unshare_works(args: list[str]) -> bool:
+    exe = shutil.which("unshare")
+    if exe is None:
+        return False
+    try:
+        done = subprocess.run(
+            [exe, *args, "--", sys.executable, "-I", "-c", "pass"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+#: ``unshare`` options giving a kernel its own mount, PID and network namespaces.
+NS_ARGS = ["--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc"]
+#: The same plus a user namespace, for graders that are not root.
+USERNS_ARGS = ["--user", "--map-root-user", *NS_ARGS]
+
+
+@functools.cache
+def isolation_mode() -> str:
+    """How kernels are isolated on this machine, probed once.
+
+    ``"root-ns"``: root, fresh uid plus mount/PID namespaces; ``"root"``: root, fresh uid only;
+    ``"user-ns"``: not root, user/mount/PID namespaces; ``"none"``: not root, limits only.
+    The environment variable ``OPTCOURSE_GRADING_ISOLATION`` may force a weaker mode.
+    """
+    forced = os.environ.get(ISOLATION_ENV)
+    modes = ("root-ns", "root", "user-ns", "none")
+    if forced:
+        if forced not in modes:
+            raise ValueError(f"{ISOLATION_ENV} must be one of {modes}, got {forced!r}")
+        return forced
+    if os.geteuid() == 0:
+        return "root-ns" if _unshare_works(NS_ARGS) else "root"
+    return "user-ns" if _unshare_works(USERNS_ARGS) else "none"
+
+
+def _blocker(path: Path) -> Path | None:
+    """The highest ancestor of ``path`` that other users cannot enter, or None."""
+    for parent in reversed(path.parents):
+        try:
+            if not os.stat(parent).st_mode & 0o001:
+                return parent
+        except OSError:
+            return None
+    return None
+
+
+def readable_by_others(path: Path) -> bool:
+    """True when a user other than its owner (a kernel under a fresh user id, without a mount
+    namespace to hide it) could read the file ``path``."""
+    path = Path(path).resolve()
+    try:
+        return _blocker(path) is None and bool(os.stat(path).st_mode & 0o004)
+    except OSError:
+        return False
+
+
+def runtime_paths() -> list[Path]:
+    """Folders the kernel's Python needs to read: the interpreter and every import location."""
+    paths = {Path(sys.base_prefix), Path(sys.prefix)}
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            paths.add(Path(entry))
+    return sorted(p.resolve() for p in paths)
+
+
+def exposures() -> list[list[str]]:
+    """(blocker, path) pairs: runtime paths hidden behind a folder closed to other users."""
+    pairs = []
+    for path in runtime_paths():
+        block = _blocker(path)
+        if block is not None:
+            pairs.append([str(block), str(path)])
+    # keep only outermost paths (a path inside another exposed path comes along with it)
+    kept = [p for p in pairs if not any(q != p and Path(p[1]).is_relative_to(q[1]) for q in pairs)]
+    return kept
+
+
+def isolation_problem(mode: str | None = None) -> str | None:
+    """Why kernels cannot run in this isolation mode here, or None when they can.
+
+    Without a mount namespace, a kernel running under a fresh user id must be able to read the
+    Python installation and every import location itself.
+    """
+    if (mode or isolation_mode()) != "root":
+        return None
+    blocked = exposures()
+    if not blocked:
+        return None
+    blocker, path = blocked[0]
+    return (
+        f"the kernel runs as an unprivileged user but {path} is inside {blocker}, which other "
+        "users cannot enter: install Python and the packages in a world-readable place, "
+        "or allow mount namespaces (unshare)"
+    )
+
+
+#: The shared user id used when fresh ids are scarce (its files are not the kernel's alone).
+NOBODY = 65534
+
+
+def fresh_uid() -> int:
+    """An unused user id for one kernel (falls back to ``nobody`` when ids are scarce)."""
+    try:
+        first_line = Path("/proc/self/uid_map").read_text().split("\n")[0].split()
+        full_range = int(first_line[2]) >= 2**31
+    except (OSError, IndexError, ValueError):
+        full_range = False
+    if not full_range:
+        return NOBODY
+    return 1_500_000_000 + secrets.randbelow(500_000_000)
+
+
+#: Folders every user may write in, where a kernel could leave files behind.
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
+    """Delete what the (dead) kernel with private user id ``uid`` left in the shared temporary
+    folders, so that a submission cannot litter the machine for the rest of the batch.
+
+    Only entries directly in ``folders`` and owned by ``uid`` are removed; links are never
+    followed (``shutil.rmtree`` works on file descriptors on Linux).
+    """
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass

@@ -1,0 +1,412 @@
+"""Grading a class: parallel jobs, resuming, interrupting, odd file names and copied cells.
+
+These tests come from an adversarial review of the grader: each one pins a hole that was found
+(and fixed) with the exact score or file the instructor must get.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from optcourse.grading.batch import Submission, collect, grade_all
+from optcourse.grading.grade import code_cells, master_test_sources, run_test
+from optcourse.grading.kernel import KernelLimits, Reply, isolation_mode
+from optcourse.grading.results import SubmissionResult, grades_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).parent / "hostile"
+_spec = importlib.util.spec_from_file_location("fake_assignment", HERE / "fake_assignment.py")
+assert _spec is not None and _spec.loader is not None
+fake = sys.modules.get("fake_assignment") or importlib.util.module_from_spec(_spec)
+if "fake_assignment" not in sys.modules:
+    sys.modules["fake_assignment"] = fake
+    _spec.loader.exec_module(fake)
+
+LIMITS = KernelLimits(cell_timeout=5, total_timeout=40, memory=1024**3)
+MASTER = ROOT / "solutions" / "01_learning_is_optimization.ipynb"
+
+
+@pytest.fixture(scope="module")
+def assignment():
+    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
+    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
+    made = fake.FakeAssignment(folder)
+    yield made
+    made.path.unlink()
+    folder.rmdir()
+
+
+def _write(path: Path, cells: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(fake.notebook(cells)))
+    return path
+
+
+def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases():
+    """``make_probes`` stores the drawn cases on the spec; with ``--jobs 2`` another thread drew
+    new cases between one submission's probes and its judgement, so a correct answer failed."""
+    pytest.importorskip("nbformat")
+    from optcourse.assignment.master import load_assignment
+
+    spec = next(t for t in load_assignment(MASTER).tests if t.name == "q3.hidden.1")
+
+    def grad_L(t1, t2):
+        return [2 * t1 + 3 * t2, 3 * t1 + 4 * t2]
+
+    def ask(expr: str) -> Reply:
+        spec.make_probes(np.random.default_rng(999))  # "another submission" draws meanwhile
+        return Reply(True, value=eval(expr, {"grad_L": grad_L, "np": np}))
+
+    result = run_test(spec, np.random.default_rng(1), ask)
+    assert (result.status, result.score, result.max_score) == ("passed", 2.0, 2.0)
+
+
+def test_two_jobs_grade_a_class_of_correct_notebooks_fully(tmp_path, assignment):
+    subs = [
+        Submission(f"s{i}", _write(tmp_path / f"s{i}.ipynb", [*fake.GOOD_CELLS, f"# {i}"]))
+        for i in range(6)
+    ]
+    results = grade_all(subs, assignment, tmp_path / "out", jobs=2, limits=LIMITS)
+    assert [r.score for r in results] == [4.0] * 6
+
+
+def test_a_new_seed_regrades_and_the_same_seed_resumes(tmp_path, assignment):
+    subs = [Submission("alice", _write(tmp_path / "alice.ipynb", fake.GOOD_CELLS))]
+    out = tmp_path / "out"
+
+    def reused_flags(seed):
+        flags: list[bool] = []
+        grade_all(
+            subs, assignment, out, limits=LIMITS, seed=seed, on_result=lambda r, f: flags.append(f)
+        )
+        return flags
+
+    assert reused_flags(None) == [False]
+    assert reused_flags(None) == [True]
+    assert reused_flags(7) == [False]  # the instructors' guide promises this
+    assert reused_flags(7) == [True]
+
+
+def test_reserved_and_hidden_names_do_not_clash_with_the_class_files(tmp_path, assignment):
+    folder = tmp_path / "class"
+    _write(folder / "grades.csv.ipynb", fake.GOOD_CELLS)
+    _write(folder / ".ipynb", fake.GOOD_CELLS)
+    subs = collect([folder])
+    assert sorted(s.name for s in subs) == ["_.ipynb", "_grades.csv"]
+    out = tmp_path / "out"
+    results = grade_all(subs, assignment, out, limits=LIMITS)
+    assert [r.score for r in results] == [4.0, 4.0]
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert sorted(r["submission"] for r in rows) == ["_.ipynb", "_grades.csv"]
+
+
+def test_a_symbolic_link_in_a_folder_is_not_followed(tmp_path, assignment):
+    """A link to the master (or to another student's notebook) would be graded as the student's
+    own work, read by the grader with its privileges."""
+    folder = tmp_path / "class"
+    _write(folder / "alice" / "hw.ipynb", fake.GOOD_CELLS)
+    (folder / "mallory").mkdir()
+    (folder / "mallory" / "hw.ipynb").symlink_to(folder / "alice" / "hw.ipynb")
+    out = tmp_path / "out"
+    results = grade_all(collect([folder]), assignment, out, limits=LIMITS)
+    assert [(r.name, r.status, r.score) for r in results] == [
+        ("alice__hw", "graded", 4.0),
+        ("mallory__hw", "unreadable", 0.0),
+    ]
+    assert "symbolic link" in (out / "mallory__hw" / "feedback.md").read_text()
+    # a file named on the command line is the instructor's choice: followed
+    [named] = collect([folder / "mallory" / "hw.ipynb"])
+    assert named.refuse == ""
+
+
+def test_a_named_pipe_in_a_folder_does_not_block_the_class(tmp_path, assignment):
+    """An unpacked archive can hold a FIFO named like a notebook: opening it would wait forever."""
+    folder = tmp_path / "class"
+    _write(folder / "alice.ipynb", fake.GOOD_CELLS)
+    os.mkfifo(folder / "mallory.ipynb")
+    results = grade_all(collect([folder]), assignment, tmp_path / "out", limits=LIMITS)
+    assert [(r.name, r.status, r.score) for r in results] == [
+        ("alice", "graded", 4.0),
+        ("mallory", "unreadable", 0.0),
+    ]
+    assert "not a regular file" in results[1].notes[0]
+
+
+def test_a_huge_file_is_refused_and_resuming_does_not_read_it_whole(tmp_path, assignment):
+    """The resume check hashed the whole file (a 10 GB upload filled the grader's memory) and,
+    hashing more than grading reads, never recognised it as already graded."""
+    huge = tmp_path / "class" / "huge.ipynb"
+    huge.parent.mkdir()
+    with huge.open("wb") as fh:
+        fh.truncate(60 * 1024**2)  # sparse: costs no disk
+    out = tmp_path / "out"
+    flags: list[bool] = []
+    for _ in range(2):
+        [r] = grade_all(
+            collect([huge.parent]), assignment, out, on_result=lambda r, f: flags.append(f)
+        )
+        assert (r.status, r.score) == ("unreadable", 0.0)
+    assert flags == [False, True]
+    assert "larger than 50 MB" in (out / "huge" / "feedback.md").read_text()
+
+
+def test_own_code_in_a_cell_carrying_test_metadata_still_runs():
+    """A student who copies or splits a public test cell (Jupyter copies its metadata) and writes
+    an answer there must not lose it; a genuine test cell is still skipped."""
+    sources = master_test_sources(MASTER)
+    nb = json.loads(MASTER.read_text())
+    tests_meta = {"optcourse": {"tests": "q9", "visibility": "public"}}
+    genuine = next(
+        c for c in nb["cells"] if c["metadata"].get("optcourse", {}).get("tests") == "q9"
+    )
+    cells = [
+        {"cell_type": "code", "metadata": tests_meta, "source": "def f():\n    return 1"},
+        {"cell_type": "code", "metadata": tests_meta, "source": genuine["source"]},
+        {"cell_type": "code", "metadata": {"optcourse": {"master_only": True}}, "source": "x = 2"},
+    ]
+    assert code_cells({"cells": cells}, sources) == [(1, "def f():\n    return 1"), (3, "x = 2")]
+    assert code_cells({"cells": cells}) == []  # without the master: every tagged cell skipped
+
+
+def test_class_csv_cannot_carry_spreadsheet_formulas():
+    rows = [
+        SubmissionResult("=HYPERLINK(1)", "=HYPERLINK(1).ipynb", "", "graded"),
+        SubmissionResult("bob", "c/bob.ipynb", "", "graded"),
+    ]
+    table = list(csv.reader(io.StringIO(grades_csv(rows, []))))
+    assert table[1][0] == "'=HYPERLINK(1)" and table[1][-1] == "'=HYPERLINK(1).ipynb"
+    assert table[2][0] == "bob" and table[2][-1] == "c/bob.ipynb"
+
+
+def test_an_interrupted_class_keeps_what_was_saved_and_resumes(tmp_path, assignment):
+    subs = [
+        Submission(f"s{i}", _write(tmp_path / f"s{i}.ipynb", [*fake.GOOD_CELLS, f"# {i}"]))
+        for i in range(4)
+    ]
+    out = tmp_path / "out"
+
+    def interrupt(result, reused):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        grade_all(subs, assignment, out, jobs=1, limits=LIMITS, on_result=interrupt)
+    saved = sorted(p.parent.name for p in out.glob("*/grading.json"))
+    # the first one is saved, the one running at the interrupt may be too, the rest were dropped
+    assert saved in (["s0"], ["s0", "s1"])
+    reused: list[bool] = []
+    results = grade_all(
+        subs, assignment, out, jobs=1, limits=LIMITS, on_result=lambda r, f: reused.append(f)
+    )
+    assert sum(reused) == len(saved) and len(reused) == 4
+    assert [r.score for r in results] == [4.0] * 4
+    assert len(list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))) == 4
+
+
+def test_the_command_reports_an_interrupt_without_a_traceback(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("nbformat")
+    import optcourse.grading.batch as batch
+    from optcourse.cli import main
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch, "grade_all", interrupted)
+    nb = _write(tmp_path / "alice.ipynb", fake.GOOD_CELLS)
+    argv = ["grade", str(nb), "--assignment", str(MASTER), "--out", str(tmp_path / "o")]
+    assert main(argv) == 130
+    err = capsys.readouterr().err
+    assert "interrupted" in err and "run the same command again" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only a kernel under its own user id is cleaned up")
+def test_files_a_kernel_leaves_in_shared_temporary_folders_are_removed(tmp_path):
+    """A submission could fill /tmp (or /dev/shm, which is memory) for the rest of the batch."""
+    from optcourse.grading.kernel import Kernel
+
+    target = tmp_path / "linked"  # a link to it is removed, never followed
+    target.mkdir()
+    (target / "keep.txt").write_text("the grader's own file")
+    litter = (
+        "import os\n"
+        "open('/tmp/optcourse-litter-file', 'w').write('x' * 1000)\n"
+        "os.makedirs('/tmp/optcourse-litter-dir/deep')\n"
+        f"os.symlink({str(target)!r}, '/tmp/optcourse-litter-dir/link')\n"
+        f"os.symlink({str(target)!r}, '/tmp/optcourse-litter-link')\n"
+        "open('/dev/shm/optcourse-litter-shm', 'w').write('x')\n"
+    )
+    with Kernel(limits=LIMITS) as kernel:
+        if kernel.uid in (None, 65534):
+            pytest.skip("no private user id for the kernel here")
+        assert kernel.execute(litter).ok
+        assert Path("/tmp/optcourse-litter-file").exists()
+    for name in ("file", "dir", "link"):
+        assert not os.path.lexists(f"/tmp/optcourse-litter-{name}")
+    assert not os.path.lexists("/dev/shm/optcourse-litter-shm")
+    assert (target / "keep.txt").read_text() == "the grader's own file"
+
+
+def test_text_that_is_not_utf8_does_not_stop_the_class(tmp_path, assignment):
+    """A string answer holding a lone surrogate and a file name that is not UTF-8 made writing
+    feedback.md raise, which ended the whole run without grades.csv."""
+    folder = tmp_path / "class"
+    _write(folder / "alice.ipynb", ["answer = '\\ud800'", *fake.GOOD_CELLS[1:]])
+    odd = _write(folder / "bob.ipynb", fake.GOOD_CELLS)
+    os.rename(odd, os.fsencode(folder) + b"/b\xffb.ipynb")
+    out = tmp_path / "out"
+    results = grade_all(collect([folder]), assignment, out, limits=LIMITS)
+    assert [(r.status, r.score) for r in results] == [("graded", 3.0), ("graded", 4.0)]
+    assert "3 / 4" in (out / "alice" / "feedback.md").read_text()
+    assert "4 / 4" in (out / "b\udcffb" / "feedback.md").read_text()
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert [(r["submission"], r["auto_score"]) for r in rows] == [
+        ("alice", "3"),
+        ("b\\udcffb", "4"),
+    ]
+
+
+def test_feedback_lines_cannot_be_forged_by_an_exception_message(tmp_path, assignment):
+    forged = "raise ValueError('oops\\n- **q2.hidden.1: double on random numbers** (2/2): passed')"
+    nb = _write(tmp_path / "mallory.ipynb", ["answer = 42", forged, "late = 'done'"])
+    [r] = grade_all([Submission("mallory", nb)], assignment, tmp_path / "out", limits=LIMITS)
+    assert r.score == 2.0
+    text = (tmp_path / "out" / "mallory" / "feedback.md").read_text()
+    passed_lines = [line for line in text.splitlines() if line.startswith("- **q2.hidden.1")]
+    assert passed_lines == ["- **q2.hidden.1: double on random numbers** (0/2): FAILED"]
+
+
+def _student_copy(replace: dict[str, str]) -> dict:
+    """The master as a student would hand it in (reference answers, hidden material removed),
+    with the answer cells of ``replace`` (question id -> source) rewritten."""
+    nb = json.loads(MASTER.read_text())
+    cells = []
+    for cell in nb["cells"]:
+        role = cell["metadata"].get("optcourse") or {}
+        if role.get("visibility") == "hidden" or "rubric" in role or role.get("master_only"):
+            continue
+        if role.get("solution") in replace:
+            cell["source"] = replace[role["solution"]]
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    nb["cells"] = cells
+    return nb
+
+
+@pytest.mark.parametrize(
+    ("answers", "score"),
+    [
+        (  # right answers in other forms: numpy scalars, a tuple, an int, an array, a warning
+            {
+                "q1": "x_crit = np.float32(3)",
+                "q3": "def grad_L(t1, t2):\n    return (2 * t1 + 3 * t2, 3 * t1 + 4 * t2)",
+                "q5": "def predicted_change(grad, eta):\n"
+                "    g = np.asarray(grad)\n    return np.float64(-eta * g @ g)",
+                "q9": "def parabola_minimizer(a, b, c):\n"
+                "    np.float64(1e308) * 10  # an overflow warning\n"
+                "    return np.array(-b / (2 * a))",
+            },
+            15.0,
+        ),
+        ({"q1": "x_crit = 3"}, 15.0),  # an int where a float is expected
+        (  # a renamed variable and a function that prints its answer lose those questions
+            {
+                "q1": "x_critical = 3.0",
+                "q9": "def parabola_minimizer(a, b, c):\n    print(-b / (2 * a))",
+            },
+            12.0,
+        ),
+    ],
+    ids=["other-forms", "int", "renamed-and-printed"],
+)
+def test_honest_forms_and_mistakes_on_the_real_master(answers, score, tmp_path):
+    pytest.importorskip("nbformat")
+    from optcourse.assignment.master import load_assignment
+    from optcourse.grading.grade import grade_submission
+
+    nb = tmp_path / "hw.ipynb"
+    nb.write_text(json.dumps(_student_copy(answers)))
+    result = grade_submission(nb, load_assignment(MASTER), limits=LIMITS)
+    assert (result.status, result.score, result.max_score) == ("graded", score, 15.0)
+    text = "\n".join(t.output for t in result.tests)
+    if "q1" in answers and "critical" in answers["q1"]:
+        assert "keep the name the exercise asks for" in text
+        assert "return the result, not print it" in text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid-only isolation mode needs root")
+def test_uid_only_mode_refuses_a_master_other_users_can_read(tmp_path, capsys, monkeypatch):
+    """Without mount namespaces (often the case on a grading server) a student process could
+    read a world-readable master: its reference answers and hidden tests. Refused, not warned."""
+    pytest.importorskip("nbformat")
+    from optcourse.cli import main
+    from optcourse.grading import isolation, kernel
+
+    monkeypatch.setenv(isolation.ISOLATION_ENV, "root")
+    isolation.isolation_mode.cache_clear()
+    # this machine's Python may live in a private folder (then the mode is refused for that)
+    monkeypatch.setattr(kernel, "isolation_problem", lambda mode=None: None)
+    base = Path(tempfile.mkdtemp(prefix="optcourse-uid-mode-"))  # pytest's tmp_path is private
+    try:
+        public, private = base / "public", base / "private"
+        for folder, mode in ((public, 0o755), (private, 0o700)):
+            folder.mkdir()
+            (folder / MASTER.name).write_bytes(MASTER.read_bytes())
+            os.chmod(folder / MASTER.name, 0o644)
+            os.chmod(folder, mode)
+        os.chmod(base, 0o755)
+        nb = _write(base / "class" / "alice.ipynb", fake.GOOD_CELLS)
+        argv = ["grade", str(nb), "--out", str(tmp_path / "out"), "--assignment"]
+        assert main([*argv, str(public / MASTER.name)]) == 2
+        err = capsys.readouterr().err
+        assert "could read the master" in err and "chmod 700" in err
+        assert not (tmp_path / "out").exists()
+        assert isolation.readable_by_others(public / MASTER.name)
+        assert not isolation.readable_by_others(private / MASTER.name)
+        os.chmod(nb, 0o644)
+        assert isolation.readable_by_others(nb)  # what the warning about submissions checks
+        os.chmod(nb, 0o600)
+        assert not isolation.readable_by_others(nb)
+    finally:
+        shutil.rmtree(base)
+        monkeypatch.delenv(isolation.ISOLATION_ENV)
+        isolation.isolation_mode.cache_clear()
+
+
+def test_a_submission_cannot_write_over_the_class_results(tmp_path, assignment):
+    if isolation_mode() == "none":
+        pytest.skip("without root or namespaces the kernel can write where the grader can")
+    out = tmp_path / "out"
+    folder = tmp_path / "class"
+    _write(folder / "a_alice.ipynb", ["answer = 41", *fake.GOOD_CELLS[1:]])
+    forge = (
+        "import json, os\n"
+        f"out = {str(out)!r}\n"
+        "done = []\n"
+        "for path in [out + '/a_alice/results.json', out + '/grades.csv', out + '/b_mallory/x']:\n"
+        "    try:\n"
+        "        os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+        "        with open(path, 'w') as fh:\n"
+        "            fh.write(json.dumps({'score': 1000, 'tests': []}))\n"
+        "        done.append(path)\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "answer = 42 if done else 41\n"
+    )
+    _write(folder / "b_mallory.ipynb", [*fake.GOOD_CELLS, forge])
+    results = grade_all(collect([folder]), assignment, out, jobs=1, limits=LIMITS)
+    assert [(r.name, r.score) for r in results] == [("a_alice", 3.0), ("b_mallory", 3.0)]
+    assert json.loads((out / "a_alice" / "results.json").read_text())["score"] == 3.0
+    assert not (out / "b_mallory" / "x").exists()
+    assert "1000" not in (out / "grades.csv").read_text()
