@@ -23,7 +23,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-book: $(STAMP)
+# The execution cache only notices notebook edits. When the library or the config changes, the
+# chapters' outputs may change too, so the build is started afresh (a clean build takes ~15 s).
+LIBRARY_SOURCES := $(shell find optcourse -name '*.py' -o -name '*.js') pyproject.toml _config.yml _toc.yml
+BOOK_STAMP := _build/.library-stamp
+
+$(BOOK_STAMP): $(LIBRARY_SOURCES)
+	rm -rf _build/.jupyter_cache _build/.doctrees _build/html _build/jupyter_execute
+	mkdir -p _build
+	touch $@
+
+book: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
