@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import hypothesis.extra.numpy as hnp
@@ -14,20 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optcourse.optimizers import SGD, Adagrad, Adam, AdamW, NAdam, Newton, Optimizer, RMSprop
+from tests.reference import load_torch_reference
 
-
-def reference_path() -> Path:
-    """The shared torch reference file: beside the clone, or at its fixed location."""
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared/reference/torch_reference.json",
-        Path("/work/shared/reference/torch_reference.json"),
-    ):
-        if path.is_file():
-            return path
-    raise FileNotFoundError("shared/reference/torch_reference.json not found beside the repo")
-
-
-REFERENCE = json.loads(reference_path().read_text())
+REFERENCE = load_torch_reference()
 
 # Each reference key mapped explicitly to our constructor (and the sign of the objective).
 QUADRATIC_TABLE: dict[str, tuple[Callable[[], Optimizer], float]] = {

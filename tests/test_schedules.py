@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,20 +22,9 @@ from optcourse.schedules import (
     StepLR,
     WarmupCosine,
 )
+from tests.reference import load_torch_reference
 
-
-def reference_path() -> Path:
-    """The shared torch reference file: beside the clone, or at its fixed location."""
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared/reference/torch_reference.json",
-        Path("/work/shared/reference/torch_reference.json"),
-    ):
-        if path.is_file():
-            return path
-    raise FileNotFoundError("shared/reference/torch_reference.json not found beside the repo")
-
-
-REFERENCE = json.loads(reference_path().read_text())
+REFERENCE = load_torch_reference()
 BASE_LR = 0.1  # the reference schedulers all start from lr = 0.1
 
 SCHEDULER_TABLE: dict[str, Callable[[], Schedule]] = {
