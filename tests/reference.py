@@ -1,4 +1,8 @@
-"""The shared torch reference trajectories (``shared/reference/torch_reference.json``)."""
+"""The torch reference trajectories the tests compare against (``tests/data/torch_reference.json``).
+
+The file is written by ``tests/data/make_torch_reference.py`` (which needs torch); the tests only
+read it, so torch is never needed to run them.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-
-def reference_path() -> Path:
-    """The shared torch reference file: beside the clone, or at its fixed location."""
-    for path in (
-        Path(__file__).resolve().parents[2] / "shared/reference/torch_reference.json",
-        Path("/work/shared/reference/torch_reference.json"),
-    ):
-        if path.is_file():
-            return path
-    raise FileNotFoundError("shared/reference/torch_reference.json not found beside the repo")
+REFERENCE_FILE = Path(__file__).resolve().parent / "data" / "torch_reference.json"
 
 
 def load_torch_reference() -> dict[str, Any]:
     """Return the parsed reference file."""
-    data: dict[str, Any] = json.loads(reference_path().read_text())
+    data: dict[str, Any] = json.loads(REFERENCE_FILE.read_text())
     return data
