@@ -7,8 +7,8 @@ from the repository named in ``_config.yml`` (``repository.url``), and says so i
 
 The cell's text is generated here (:func:`setup_source`), so it is the same in every notebook but
 for the extras. To change it, edit :data:`TEMPLATE` and run
-``python tests/test_notebooks_setup.py``: it rewrites the setup cell of every notebook in ``notebooks/`` and ``solutions/`` (then run
-``optcourse assign --all`` for ``exercises/``).
+``python tests/test_notebooks_setup.py``: it rewrites the setup cell of every notebook in
+``notebooks/`` and ``solutions/`` (then run ``optcourse assign --all`` for ``exercises/``).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def test_first_code_cell_is_the_setup_cell(path: str) -> None:
         " (run python tests/test_notebooks_setup.py, then optcourse assign --all)"
     )
     assert SETUP_TAG in cell.metadata.get("tags", []), f"{path}: the setup cell is not hidden"
-    assert f"git+{repository_url()}\"" in cell.source  # the URL of _config.yml, verbatim
+    assert f'git+{repository_url()}"' in cell.source  # the URL of _config.yml, verbatim
 
 
 def test_every_notebook_is_covered() -> None:
