@@ -46,7 +46,6 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks solutions
-	$(BIN)/python -m pytest --nbval -p no:randomly exercises
 
 test: lint typecheck book pytest
 
