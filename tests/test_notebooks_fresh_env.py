@@ -45,6 +45,27 @@ IGNORE = shutil.ignore_patterns(
 )
 
 
+def _copy_checkout(dest: Path) -> None:
+    """Copy the checkout's files (tracked or new, not ignored by git) to ``dest``."""
+    try:
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):  # not a git checkout: skip build products
+        shutil.copytree(REPO, dest, ignore=IGNORE)
+        return
+    for name in filter(None, listed.split(b"\0")):
+        src = REPO / os.fsdecode(name)
+        if src.is_file():  # (a tracked file deleted in the work tree is skipped)
+            (dest / src.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / src.relative_to(REPO))
+    assert (dest / "pyproject.toml").is_file()
+
+
 class FreshEnv:
     """A virtual environment without optcourse, a kernel spec for it, and the checkout copy."""
 
@@ -73,7 +94,7 @@ class FreshEnv:
                 f"could not install {', '.join(COLAB_PACKAGES)} into a fresh virtual environment"
                 f" (PyPI or pip's cache is needed):\n{pip.stderr[-2000:]}"
             )
-        shutil.copytree(REPO, self.source, ignore=IGNORE)
+        _copy_checkout(self.source)
         spec = self.jupyter_path / "kernels" / KERNEL
         spec.mkdir(parents=True)
         kernel = {
