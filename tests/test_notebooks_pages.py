@@ -42,6 +42,15 @@ def test_title_is_plain_text(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", CHAPTERS + PAGES, ids=lambda p: p.name)
+def test_section_headings_have_no_tex(path: Path) -> None:
+    """Section titles go into the search index and the page outline as plain text."""
+    text = re.sub(r"^```.*?^```", "", _markdown(path), flags=re.M | re.S)
+    headings = re.findall(r"^#{1,6} (.+)$", text, flags=re.M)
+    assert headings
+    assert not [h for h in headings if re.search(r"[$\\]", h)], f"{path.name}: {headings}"
+
+
+@pytest.mark.parametrize("path", CHAPTERS + PAGES, ids=lambda p: p.name)
 def test_citations_use_the_bibtex_roles(path: Path) -> None:
     text = _markdown(path)
     assert "{cite}`" not in text, f"{path.name}: use {{cite:p}} or {{cite:t}}, not {{cite}}"
