@@ -38,8 +38,8 @@ book: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check optcourse tests bench
-	$(BIN)/ruff format --check optcourse tests bench
+	$(BIN)/ruff check optcourse tests bench notebooks solutions exercises
+	$(BIN)/ruff format --check optcourse tests bench notebooks solutions exercises
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -47,7 +47,6 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest tests
 	$(BIN)/python -m pytest --nbval-lax -p no:randomly notebooks solutions
-	$(BIN)/python -m pytest --nbval -p no:randomly exercises
 
 # The browser test needs chromium, chromium-driver and npm: installed here when root with apt,
 # otherwise named in a one-screen message. OPTCOURSE_SKIP_BROWSER=1 skips the test instead.

@@ -115,13 +115,13 @@ WRONG = [
     (
         "01_learning_is_optimization",
         "q8",
-        "def mse_grad(w, X, y): return X.T @ (X @ w - y) / len(y)",
+        "def ls_grad(w, X, y): return 2 * X.T @ (X @ w - y) / len(y)",  # the MSE's, no ½
         False,
     ),
     (
         "01_learning_is_optimization",
         "q8",
-        "def mse_grad(w, X, y): return np.array([-4 / 3, -2 / 3])",
+        "def ls_grad(w, X, y): return np.array([-2 / 3, -1 / 3])",
         True,
     ),
     (

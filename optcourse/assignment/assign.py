@@ -29,7 +29,7 @@ STUB_MARKDOWN = "*Your answer here.*"
 _BEGIN = re.compile(r"^(\s*)#\s*BEGIN SOLUTION\s*$")
 _END = re.compile(r"^\s*#\s*END SOLUTION\s*$")
 _LINE = re.compile(r"^(\s*)([A-Za-z_][\w\s,\[\]\.]*?)\s*=(?!=).*#\s*SOLUTION\s*$")
-_KEEP_TAGS = ("raises-exception", "nbval-skip", "nbval-ignore-output", "hide-input")
+_KEEP_TAGS = ("raises-exception", "nbval-skip", "nbval-ignore-output", "hide-input", "remove-cell")
 
 
 def _region_stub(indent: str, region: list[str], where: str) -> list[str]:
