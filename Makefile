@@ -38,8 +38,8 @@ book: $(STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check optcourse tests bench notebooks solutions exercises
-	$(BIN)/ruff format --check optcourse tests bench notebooks solutions exercises
+	$(BIN)/ruff check optcourse tests bench book notebooks solutions exercises
+	$(BIN)/ruff format --check optcourse tests bench book notebooks solutions exercises
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
