@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install book test lint typecheck pytest bench lab clean
+.PHONY: help install npm-assets book test lint typecheck pytest bench lab clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -25,7 +25,8 @@ install: $(STAMP)
 
 # The execution cache only notices notebook edits. When the library or the config changes, the
 # chapters' outputs may change too, so the build is started afresh (a clean build takes ~15 s).
-LIBRARY_SOURCES := $(shell find optcourse -name '*.py' -o -name '*.js') pyproject.toml _config.yml _toc.yml
+LIBRARY_SOURCES := $(shell find optcourse book/_ext -name '*.py' -o -name '*.js') pyproject.toml \
+	_config.yml _toc.yml
 BOOK_STAMP := _build/.library-stamp
 
 $(BOOK_STAMP): $(LIBRARY_SOURCES)
@@ -33,7 +34,24 @@ $(BOOK_STAMP): $(LIBRARY_SOURCES)
 	mkdir -p _build
 	touch $@
 
-book: $(STAMP) $(BOOK_STAMP)
+# The site loads MathJax 3, require.js and the ipywidgets HTML manager from its own _static/vendor
+# (no CDN): they come from npm, installed into .cache/npm (outside git) and copied into the site by
+# book/_ext/optcourse_site.py. axe-core is for the browser test's accessibility check.
+NPM_DIR := .cache/npm
+NPM_PACKAGES := mathjax@^3.2.2 requirejs@^2.3.6 @jupyter-widgets/html-manager@^1.0.6 axe-core@^4.8
+NPM_STAMP := $(NPM_DIR)/.installed-$(shell echo '$(NPM_PACKAGES)' | cksum | cut -d' ' -f1)
+
+$(NPM_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "make book needs npm (Node.js) to fetch MathJax," \
+	  "require.js, the widget manager and axe-core into $(NPM_DIR): install it" \
+	  "(Debian/Ubuntu: apt-get install npm; elsewhere https://nodejs.org)" >&2; exit 1; }
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error $(NPM_PACKAGES)
+	touch $@
+
+npm-assets: $(NPM_STAMP)
+
+book: $(STAMP) $(NPM_STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
