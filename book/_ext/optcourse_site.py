@@ -60,8 +60,8 @@ def check_npm_assets(app: Sphinx) -> None:
     if missing:
         raise ConfigError(
             f"the offline copies of MathJax, require.js and the widget manager are missing from "
-            f"{modules} ({', '.join(missing)}). Run `make npm-assets` (it needs npm, from Node.js: "
-            f"apt-get install npm, or https://nodejs.org), or build with `make book`, which does it."
+            f"{modules} ({', '.join(missing)}). Run `make npm-assets` (it needs npm, from "
+            f"Node.js: apt-get install npm, or https://nodejs.org), or build with `make book`."
         )
 
 

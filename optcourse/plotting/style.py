@@ -118,7 +118,7 @@ def as_path(x: npt.ArrayLike, dim: int) -> npt.NDArray[np.float64]:
     return path
 
 
-#: rcParams that make a figure's SVG reproducible: element ids come from this salt, not a random one.
+#: rcParams that make a figure's SVG reproducible: element ids come from this salt, not at random.
 SVG_RC: dict[str, str] = {"svg.hashsalt": "optcourse", "svg.fonttype": "path"}
 #: SVG metadata for ``savefig``: no creation date, so two runs give byte-identical files.
 SVG_METADATA: dict[str, str | None] = {"Date": None}
@@ -133,7 +133,8 @@ def use_sharp_inline_figures() -> bool:
     """
     import matplotlib as mpl
 
-    mpl.rcParams.update(SVG_RC)
+    rc: Any = mpl.rcParams  # typed with literal keys; SVG_RC holds valid ones
+    rc.update(SVG_RC)
     try:
         from IPython import get_ipython
     except ImportError:
