@@ -39,7 +39,7 @@ $(BOOK_STAMP): $(LIBRARY_SOURCES)
 # book/_ext/optcourse_site.py. axe-core is for the browser test's accessibility check.
 NPM_DIR := .cache/npm
 NPM_PACKAGES := mathjax@^3.2.2 requirejs@^2.3.6 @jupyter-widgets/html-manager@^1.0.6 axe-core@^4.8
-NPM_STAMP := $(NPM_DIR)/.installed-$(shell echo '$(NPM_PACKAGES)' | cksum | cut -d' ' -f1)
+NPM_STAMP := $(NPM_DIR)/node_modules/.optcourse-installed-$(shell echo '$(NPM_PACKAGES)' | cksum | cut -d' ' -f1)
 
 $(NPM_STAMP):
 	@command -v npm >/dev/null 2>&1 || { echo "make book needs npm (Node.js) to fetch MathJax," \
