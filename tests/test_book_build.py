@@ -106,13 +106,18 @@ def _executed_notebook(chapter: str) -> Any:
 FIGURE_TYPES = ("image/svg+xml", "image/png")
 
 
+def _removed(cell: Any) -> bool:
+    """Whether the book shows none of this cell's output (tag remove-output or remove-cell)."""
+    return bool({"remove-output", "remove-cell"} & set(cell["metadata"].get("tags", [])))
+
+
 def _executed_figures(chapter: str) -> list[str]:
     """The MIME type of every figure the executed notebook (kept by the build) shows."""
     nb = _executed_notebook(chapter)
     return [
         next(kind for kind in FIGURE_TYPES if kind in out.get("data", {}))
         for cell in nb["cells"]
-        if cell["cell_type"] == "code" and "remove-output" not in cell["metadata"].get("tags", [])
+        if cell["cell_type"] == "code" and not _removed(cell)
         for out in cell.get("outputs", [])
         if any(kind in out.get("data", {}) for kind in FIGURE_TYPES)
     ]
@@ -287,11 +292,11 @@ def test_chapter2_live_explorer_is_executed_but_leaves_nothing_in_the_page() -> 
     removed_views = [
         out
         for cell in nb["cells"]
-        if cell["cell_type"] == "code" and "remove-output" in cell["metadata"].get("tags", [])
+        if cell["cell_type"] == "code" and _removed(cell)
         for out in cell.get("outputs", [])
         if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
     ]
-    assert removed_views, "chapter 2's live explorer cell (remove-output) no longer makes a widget"
+    assert removed_views, "chapter 2's hidden live explorer cell no longer makes a widget"
     html = (SITE / f"{chapter}.html").read_text(encoding="utf-8")
     assert "widget-state" not in html and "jupyter-widgets" not in html
     # the page before this fix was 320 KB, 72 KB of it widget state nobody could see
