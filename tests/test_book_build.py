@@ -270,8 +270,10 @@ def test_mathjax_and_widget_scripts_are_served_by_the_site() -> None:
         "html-manager/embed-amd.js",
     ):
         assert (vendor / rel).is_file(), f"_static/vendor/{rel} is missing"
-    # the widget manager's icon fonts sit beside it (a page with a widget asked for six of them)
+    # the widget manager's icon fonts sit beside it (a page with a widget asked for six of them),
+    # and widgets-setup.js tells require.js to look for them there
     assert len(list((vendor / "html-manager").glob("*.woff*"))) >= 6
+    assert (SITE / "_static" / "widgets-setup.js").is_file()
     html = (SITE / "notebooks/01_learning_is_optimization.html").read_text(encoding="utf-8")
     assert 'src="../_static/vendor/mathjax/tex-mml-chtml.js"' in html
 

@@ -358,3 +358,68 @@ def test_page_offline_accessible_and_code_fits(  # type: ignore[no-untyped-def]
     )
     left = _unexplained(violations)
     assert not left, f"{page}: accessibility violations:\n" + "\n".join(left)
+
+
+_WIDGET_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>widget check</title>
+<link rel="icon" href="../_static/favicon.svg">
+<script src="../_static/vendor/require.js"></script>
+<script src="../_static/widgets-setup.js"></script>
+<script src="../_static/vendor/html-manager/embed-amd.js"></script>
+<script type="application/vnd.jupyter.widget-state+json">{state}</script>
+</head><body><main><h1>widget check</h1>
+<!-- the manager's style sheet sets the .fa icon font, which the theme's icons use too: this is
+how chapter 2 came to ask for six font files that were not there -->
+<span class="fa fa-check" aria-hidden="true"></span>
+<script type="application/vnd.jupyter.widget-view+json">{view}</script>
+</main></body></html>
+"""
+
+
+def test_a_shown_widget_works_offline(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A page that shows an ipywidget (none does today) works with the site's own scripts.
+
+    The page is made from chapter 2's executed live explorer (its widget state and view) and
+    loads exactly the scripts myst-nb adds to such a page (``nb_ipywidgets_js``) from the built
+    ``_static``: the widgets render, and the manager's icon fonts load from the site.
+    """
+    from tests.test_book_build import _executed_notebook
+
+    nb = _executed_notebook("notebooks/02_gradient_descent_x2")
+    state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
+    views = [
+        out["data"]["application/vnd.jupyter.widget-view+json"]
+        for cell in nb["cells"]
+        for out in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    ]
+    assert views, "chapter 2 no longer makes a live widget"
+    (tmp_path / "_static").symlink_to(SITE / "_static", target_is_directory=True)
+    (tmp_path / "notebooks").mkdir()
+    page = _WIDGET_PAGE.format(
+        state=json.dumps(state).replace("</", "<\\/"), view=json.dumps(views[0])
+    )
+    (tmp_path / "notebooks" / "widget.html").write_text(page, encoding="utf-8")
+
+    driver, log = browser, RequestLog()
+    with serve(tmp_path, log) as base:
+        _open(driver, f"{base}/notebooks/widget.html", log)
+        _wait(
+            driver,
+            lambda d: (
+                d.execute_script("return document.querySelectorAll('.widget-slider').length") >= 2
+            ),
+            what="the explorer's two sliders",
+        )
+        _wait(driver, lambda d: any(".woff" in p for p, _ in log.entries), what="icon fonts")
+        outside = _outside_requests(driver, base)
+    assert not outside, f"the widget page tried to load from other hosts: {outside}"
+    assert not log.failed(), f"the widget page asked for missing files: {log.failed()}"
+    fonts = [p for p, status in log.entries if ".woff" in p and "html-manager" in p]
+    assert fonts and all(p.startswith("/_static/vendor/html-manager/") for p in fonts), fonts
+    errors = [
+        e["message"]
+        for e in driver.get_log("browser")
+        if e["level"] == "SEVERE" and "Uncaught" in e["message"]
+    ]
+    assert not errors, errors
