@@ -385,6 +385,8 @@ def test_a_shown_widget_works_offline(browser, tmp_path: Path) -> None:  # type:
     """
     from tests.test_book_build import _executed_notebook
 
+    if not (SITE / CHAPTER2).is_file():
+        pytest.fail(f"{SITE / CHAPTER2} is missing: run `make book` first to build the book")
     nb = _executed_notebook("notebooks/02_gradient_descent_x2")
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]
     views = [
