@@ -3,7 +3,8 @@
 1. **Offline assets.** MathJax 3, require.js and the ipywidgets HTML manager are copied from the
    npm packages that ``make npm-assets`` (run by ``make book``) installs into ``.cache/npm`` into
    ``_build/html/_static/vendor/``; ``_config.yml`` points ``mathjax_path`` and myst-nb's
-   ``nb_ipywidgets_js`` there, so no page loads anything from a CDN.
+   ``nb_ipywidgets_js`` there (with ``book/_static/widgets-setup.js``, which shows the widget
+   manager where its icon fonts are), so no page loads anything from a CDN.
 2. **No widget state for unseen widgets.** Executing a notebook stores the state of every ipywidget
    it created in the notebook's metadata, and myst-nb then embeds that state (and the widget
    scripts) in the page even when the widget's output is removed (``remove-output``). A page whose
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import shutil
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +106,6 @@ def add_meta_description(
     """Add ``<meta name="description">`` with the configured site description to a page."""
     description = app.config.optcourse_description
     if description:
-        from html import escape
-
         tag = f'<meta name="description" content="{escape(description, quote=True)}" />\n'
         context["metatags"] = context.get("metatags", "") + tag
 
@@ -133,8 +133,6 @@ def write_root_page(app: Sphinx, exception: Exception | None) -> None:
         return
     if app.config.root_doc == "index":
         return
-    from html import escape
-
     favicon = Path(app.config.html_favicon or "favicon.svg").name
     page = _ROOT_PAGE.format(
         title=escape(app.config.html_title or app.config.project, quote=True),
