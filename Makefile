@@ -7,7 +7,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install book test lint typecheck pytest browser-deps bench lab clean
+.PHONY: help install npm-assets book test lint typecheck pytest browser-deps bench lab clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
@@ -26,7 +26,8 @@ install: $(STAMP)
 
 # The execution cache only notices notebook edits. When the library or the config changes, the
 # chapters' outputs may change too, so the build is started afresh (a clean build takes ~15 s).
-LIBRARY_SOURCES := $(shell find optcourse -name '*.py' -o -name '*.js') pyproject.toml _config.yml _toc.yml
+LIBRARY_SOURCES := $(shell find optcourse book/_ext -name '*.py' -o -name '*.js') pyproject.toml \
+	_config.yml _toc.yml
 BOOK_STAMP := _build/.library-stamp
 
 $(BOOK_STAMP): $(LIBRARY_SOURCES)
@@ -34,7 +35,22 @@ $(BOOK_STAMP): $(LIBRARY_SOURCES)
 	mkdir -p _build
 	touch $@
 
-book: $(STAMP) $(BOOK_STAMP)
+# The site loads MathJax 3, require.js and the ipywidgets HTML manager from its own _static/vendor
+# (no CDN): they come from npm, installed into .cache/npm (outside git) and copied into the site by
+# book/_ext/optcourse_site.py. axe-core is for the browser test's accessibility check.
+NPM_DIR := .cache/npm
+NPM_PACKAGES := mathjax@^3.2.2 requirejs@^2.3.6 @jupyter-widgets/html-manager@^1.0.6 axe-core@^4.8
+NPM_STAMP := $(NPM_DIR)/node_modules/.optcourse-installed-$(shell echo '$(NPM_PACKAGES)' | cksum | cut -d' ' -f1)
+
+$(NPM_STAMP):
+	@bash .ci/system-deps npm
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-audit --no-fund --loglevel=error $(NPM_PACKAGES)
+	touch $@
+
+npm-assets: $(NPM_STAMP)
+
+book: $(STAMP) $(NPM_STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
@@ -54,7 +70,7 @@ browser-deps:
 ifeq ($(OPTCOURSE_SKIP_BROWSER),1)
 	@echo "OPTCOURSE_SKIP_BROWSER=1: the browser test will be skipped"
 else
-	@bash .ci/browser-deps
+	@bash .ci/system-deps browser
 endif
 
 test: lint typecheck browser-deps book pytest

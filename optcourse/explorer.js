@@ -56,6 +56,9 @@
     var i = +etaIn.value, j = +x0In.value, path = D.paths[i][j];
     root.querySelector(".oc-eta-value").textContent = D.etas[i];
     root.querySelector(".oc-x0-value").textContent = D.x0s[j];
+    // Screen readers announce the value, not the slider's grid index.
+    etaIn.setAttribute("aria-valuetext", "η = " + D.etas[i]);
+    x0In.setAttribute("aria-valuetext", "x₀ = " + D.x0s[j]);
     var pts = [], balls = root.querySelector(".oc-balls"), outside = false;
     while (balls.firstChild) { balls.removeChild(balls.firstChild); }
     path.forEach(function (x, t) {

@@ -195,10 +195,17 @@ def explorer_html(
         n_x0=len(x0s) - 1,
         i_eta=i_eta,
         i_x0=i_x0,
+        eta_text=_js_number(float(etas[i_eta])),
+        x0_text=_js_number(float(x0s[i_x0])),
         w=_WIDTH,
         h=_HEIGHT,
         script=_script().replace("__UID__", uid),
     )
+
+
+def _js_number(value: float) -> str:
+    """Format a number as JavaScript's ``String(value)`` does for the grid values (5.0 -> "5")."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
 def _script() -> str:
@@ -211,10 +218,10 @@ _TEMPLATE = (
 <div style="display:flex;flex-wrap:wrap;gap:1.5em;align-items:center;margin-bottom:0.4em">
 <label>learning rate η = <output class="oc-eta-value"></output><br>
 <input type="range" class="oc-eta" min="0" max="{n_eta}" step="1" value="{i_eta}"
- aria-label="learning rate" style="width:260px"></label>
+ aria-label="learning rate" aria-valuetext="η = {eta_text}" style="width:260px"></label>
 <label>start x₀ = <output class="oc-x0-value"></output><br>
 <input type="range" class="oc-x0" min="0" max="{n_x0}" step="1" value="{i_x0}"
- aria-label="starting point" style="width:200px"></label>
+ aria-label="starting point" aria-valuetext="x₀ = {x0_text}" style="width:200px"></label>
 </div>
 <svg class="oc-svg" width="{w2}" height="{h}" viewBox="0 0 {w2} {h}" role="img"
  aria-label="gradient descent path" style="background:#fff;max-width:100%;height:auto">

@@ -9,7 +9,6 @@ elsewhere (the ``_toc.yml`` next to that ``_build`` folder is used).
 from __future__ import annotations
 
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from tests.book import built_site
+
 REPO = Path(__file__).resolve().parents[1]
-BUILD = Path(os.environ.get("OPTCOURSE_BUILD_DIR", REPO / "_build")).resolve()
-SITE = BUILD / "html"
+SITE = built_site()
+BUILD = SITE.parent
 ROOT = BUILD.parent
 
 
@@ -31,12 +32,6 @@ def _toc_files() -> list[str]:
 
 TOC = _toc_files()
 CHAPTERS = [f for f in TOC if f.startswith("notebooks/")]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _built() -> None:
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"{SITE} has no built book: run `make book` first (it builds _build/html)")
 
 
 class _Page(HTMLParser):
@@ -103,15 +98,24 @@ def _executed_notebook(chapter: str) -> Any:
     return merged
 
 
-def _executed_pngs(chapter: str) -> int:
-    """How many PNG figures the executed notebook (kept by the build) contains."""
+FIGURE_TYPES = ("image/svg+xml", "image/png")
+
+
+def _removed(cell: Any) -> bool:
+    """Whether the book shows none of this cell's output (tag remove-output or remove-cell)."""
+    return bool({"remove-output", "remove-cell"} & set(cell["metadata"].get("tags", [])))
+
+
+def _executed_figures(chapter: str) -> list[str]:
+    """The MIME type of every figure the executed notebook (kept by the build) shows."""
     nb = _executed_notebook(chapter)
-    return sum(
-        "image/png" in out.get("data", {})
+    return [
+        next(kind for kind in FIGURE_TYPES if kind in out.get("data", {}))
         for cell in nb["cells"]
-        if cell["cell_type"] == "code" and "remove-output" not in cell["metadata"].get("tags", [])
+        if cell["cell_type"] == "code" and not _removed(cell)
         for out in cell.get("outputs", [])
-    )
+        if any(kind in out.get("data", {}) for kind in FIGURE_TYPES)
+    ]
 
 
 def test_toc_lists_intro_three_chapters_and_instructors() -> None:
@@ -138,7 +142,7 @@ def test_every_page_exists_without_errors(page: str) -> None:
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_chapter_shows_all_its_figures(chapter: str) -> None:
     _, page = _parse(f"{chapter}.html")
-    expected = _executed_pngs(chapter)
+    expected = len(_executed_figures(chapter))
     assert expected >= 1, f"{chapter} must have at least one figure"
     assert page.output_imgs == expected, f"{chapter}: {page.output_imgs} of {expected} figures"
     for img in page.imgs:
@@ -178,3 +182,186 @@ def test_chapter2_has_explorer_math_exercises_and_references() -> None:
     assert all("dropdown" in c.split() for c in solutions), "solutions must be hidden in dropdowns"
     assert re.search(r"Cauchy.{0,200}1847", html, flags=re.S), "the bibliography entry"
     assert "??" not in re.sub(r"<[^>]+>", "", html), "an unresolved reference"
+
+
+# --- the site as a product: self-contained, lean, sharp, findable -------------------------------
+
+#: Every page of the built site (not the theme's own HTML snippets under _static).
+PAGES = sorted(
+    p.relative_to(SITE).as_posix()
+    for p in SITE.rglob("*.html")
+    if p.relative_to(SITE).parts[0] not in ("_static", "_sources", "_images")
+)
+#: Tag and attribute pairs by which a page loads something (a plain <a href> link loads nothing).
+_LOADS = {
+    "script": ("src",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "iframe": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "embed": ("src",),
+    "object": ("data",),
+    "track": ("src",),
+}
+
+
+class _Loads(HTMLParser):
+    """Collects every URL a page loads through a tag attribute or a CSS url() / @import."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[tuple[str, str]] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._in_style = tag == "style"
+        for name, value in attrs:
+            if value and name in _LOADS.get(tag, ()):
+                for url in value.split(",") if name == "srcset" else [value]:
+                    self.urls.append((f"<{tag} {name}>", url.strip().split(" ")[0]))
+            if name == "style" and value:
+                self.handle_data(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_style = False if tag == "style" else self._in_style
+
+    def handle_data(self, data: str) -> None:
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)|@import\s+['\"]([^'\"]+)", data):
+            self.urls.append(("css", url[0] or url[1]))
+
+
+def _loads(rel_html: str) -> list[tuple[str, str]]:
+    parser = _Loads()
+    parser.feed((SITE / rel_html).read_text(encoding="utf-8"))
+    return parser.urls
+
+
+def test_the_site_has_pages_to_check() -> None:
+    assert len(PAGES) >= len(TOC) + 2, PAGES  # the toc's pages, the root page, search, genindex
+    assert "index.html" in PAGES and "search.html" in PAGES
+
+
+@pytest.mark.parametrize("page", PAGES or ["(no built site)"])
+def test_page_loads_nothing_from_another_host(page: str) -> None:
+    """No script, style sheet, image or font comes from a CDN: the site works offline."""
+    remote = [(how, url) for how, url in _loads(page) if re.match(r"(?i)(https?:)?//", url)]
+    assert not remote, f"{page} loads from other hosts: {remote}"
+    for how, url in _loads(page):
+        if url.startswith(("data:", "#")):
+            continue
+        target = ((SITE / page).parent / url.split("?", 1)[0].split("#", 1)[0]).resolve()
+        assert target.is_file(), f"{page}: {how} {url} does not exist in the built site"
+
+
+def test_mathjax_and_widget_scripts_are_served_by_the_site() -> None:
+    vendor = SITE / "_static" / "vendor"
+    for rel in (
+        "mathjax/tex-mml-chtml.js",
+        "mathjax/output/chtml/fonts/woff-v2/MathJax_Main-Regular.woff",
+        "mathjax/input/tex/extensions/boldsymbol.js",  # loaded on demand by \boldsymbol
+        "require.js",
+        "html-manager/embed-amd.js",
+    ):
+        assert (vendor / rel).is_file(), f"_static/vendor/{rel} is missing"
+    # the widget manager's icon fonts sit beside it (a page with a widget asked for six of them),
+    # and widgets-setup.js tells require.js to look for them there
+    assert len(list((vendor / "html-manager").glob("*.woff*"))) >= 6
+    assert (SITE / "_static" / "widgets-setup.js").is_file()
+    html = (SITE / "notebooks/01_learning_is_optimization.html").read_text(encoding="utf-8")
+    assert re.search(r'src="\.\./_static/vendor/mathjax/tex-mml-chtml\.js(\?v=[0-9a-f]+)?"', html)
+
+
+@pytest.mark.parametrize("page", PAGES or ["(no built site)"])
+def test_pages_that_show_no_widget_carry_no_widget_state(page: str) -> None:
+    html = (SITE / page).read_text(encoding="utf-8")
+    if "application/vnd.jupyter.widget-view+json" in html:  # a page that shows a widget (none yet)
+        assert "application/vnd.jupyter.widget-state+json" in html
+        assert "_static/vendor/html-manager/embed-amd.js" in html, f"{page}: widget manager"
+        return
+    assert "application/vnd.jupyter.widget-state+json" not in html, f"{page}: widget state"
+    assert "embed-amd.js" not in html and "require.js" not in html, f"{page}: widget scripts"
+
+
+def test_chapter2_live_explorer_is_executed_but_leaves_nothing_in_the_page() -> None:
+    """The live ipywidgets cell runs in the build (its output is removed), yet the page is lean."""
+    chapter = "notebooks/02_gradient_descent_x2"
+    nb = _executed_notebook(chapter)
+    removed_views = [
+        out
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code" and _removed(cell)
+        for out in cell.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    ]
+    assert removed_views, "chapter 2's hidden live explorer cell no longer makes a widget"
+    html = (SITE / f"{chapter}.html").read_text(encoding="utf-8")
+    assert "widget-state" not in html and "jupyter-widgets" not in html
+    # the page before this fix was 320 KB, 72 KB of it widget state nobody could see
+    assert len(html.encode()) < 280_000, f"chapter 2 weighs {len(html.encode())} bytes"
+    # the static explorer is still there, its sliders announce values (aria-valuetext)
+    assert 'aria-valuetext="η = 0.1"' in html and 'aria-valuetext="x₀ = 5"' in html
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_figures_are_reproducible_svg(chapter: str) -> None:
+    """Figures are vector (sharp on any screen) and carry no date or random id."""
+    kinds = _executed_figures(chapter)
+    assert kinds and set(kinds) == {"image/svg+xml"}, f"{chapter}: {kinds}"
+    _, page = _parse(f"{chapter}.html")
+    svgs = [
+        img["src"] for img in page.imgs if re.search(r"_images/[^/]+\.svg$", img.get("src", ""))
+    ]
+    assert len(svgs) == len(kinds)
+    for src in svgs:
+        text = ((SITE / chapter).parent / src).read_text(encoding="utf-8")
+        assert "<dc:date>" not in text, f"{src} records its creation date"
+
+
+_FIGURE_CELL = """
+import numpy as np
+import matplotlib.pyplot as plt
+from optcourse.objectives import Himmelblau
+from optcourse.plotting import plot_contour
+
+fig = plot_contour(Himmelblau(), {"path": np.array([[0.0, 0.0], [1.0, 1.5], [3.0, 2.0]])})
+fig.axes[0].imshow(np.arange(16.0).reshape(4, 4), extent=(-1, 1, -1, 1));
+"""
+
+
+def test_figures_are_byte_identical_from_one_kernel_to_the_next() -> None:
+    """Two fresh Jupyter kernels, as the build uses, render the same figure to the same bytes."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+
+    figures = []
+    for _ in range(2):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(_FIGURE_CELL)])
+        nbclient.NotebookClient(
+            nb, timeout=120, resources={"metadata": {"path": str(REPO)}}
+        ).execute()
+        data = [out["data"] for out in nb.cells[0].outputs if "data" in out]
+        assert len(data) == 1 and set(FIGURE_TYPES) & set(data[0]), [d.keys() for d in data]
+        figures.append(data[0].get("image/svg+xml"))
+    svg = figures[0]
+    assert svg is not None, "the inline figure is not SVG"
+    assert "clip-path" in svg and "<image" in svg  # element ids are hashed from svg.hashsalt
+    assert figures[0] == figures[1], "two kernels rendered the same figure to different SVG"
+
+
+@pytest.mark.parametrize("page", PAGES or ["(no built site)"])
+def test_page_has_description_favicon_language_and_title(page: str) -> None:
+    html = (SITE / page).read_text(encoding="utf-8")
+    assert re.search(r'<meta name="description" content="[^"]{50,}"', html), f"{page}"
+    assert re.search(r'<link rel="icon" href="[^"]*favicon\.svg"', html), f"{page}: favicon"
+    assert re.search(r'<html[^>]* lang="en"', html), f"{page}: no language"
+    assert re.search(r"<title>[^<]+</title>", html), f"{page}: no title"
+    assert (SITE / "_static" / "favicon.svg").is_file()
+
+
+def test_root_page_sends_readers_to_the_first_page() -> None:
+    html = (SITE / "index.html").read_text(encoding="utf-8")
+    first = f"{TOC[0]}.html"
+    assert f'http-equiv="Refresh" content="0; url={first}"' in html
+    assert f'<a href="{first}">' in html and (SITE / first).is_file()

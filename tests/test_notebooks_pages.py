@@ -1,13 +1,11 @@
 """What the chapters look like as pages: titles, citations and figures.
 
-The source checks run always. The figure checks read the built book in ``_build/html``
-(``make book`` builds it before pytest runs) and are skipped, saying so, when it has not been
-built. Set ``OPTCOURSE_BUILD_DIR`` to check a build elsewhere.
+The source checks run always. The figure checks read the built book in ``_build/html`` (built
+first when missing, see ``tests/book.py``). Set ``OPTCOURSE_BUILD_DIR`` to check a build elsewhere.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,8 +13,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from tests.book import built_site
+
 REPO = Path(__file__).resolve().parents[1]
-SITE = Path(os.environ.get("OPTCOURSE_BUILD_DIR", REPO / "_build")).resolve() / "html"
+SITE = built_site()
 CHAPTERS = sorted((REPO / "notebooks").glob("*.ipynb"))
 MASTERS = sorted((REPO / "solutions").glob("*.ipynb"))
 PAGES = sorted((REPO / "book").glob("*.md"))
@@ -102,8 +102,7 @@ class _Figures(HTMLParser):
 
 def _page(chapter: Path) -> _Figures:
     html = SITE / "notebooks" / (chapter.stem + ".html")
-    if not html.is_file():
-        pytest.skip(f"{html} is not built: run `make book` first")
+    assert html.is_file(), f"{chapter.name} has no page in the built book"
     parser = _Figures()
     parser.feed(html.read_text(encoding="utf-8"))
     return parser

@@ -162,20 +162,29 @@ def test_binder_installs_the_package_with_the_widgets_extra() -> None:
     assert CONFIG["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
 
 
-def test_browser_deps_says_what_to_install_when_it_cannot(tmp_path: Path) -> None:
-    """Not root and nothing installed: one message naming the packages and the skip variable."""
+@pytest.mark.parametrize(
+    ("what", "expected"),
+    [
+        ("browser", "sudo apt-get install chromium chromium-driver nodejs npm"),
+        ("npm", "sudo apt-get install nodejs npm"),
+    ],
+)
+def test_system_deps_says_what_to_install_when_it_cannot(
+    tmp_path: Path, what: str, expected: str
+) -> None:
+    """Not root and nothing installed: a message naming the packages (and the skip variable)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "id").write_text("#!/bin/sh\necho 1000\n")
     (bin_dir / "id").chmod(0o755)
     (bin_dir / "cat").symlink_to(shutil.which("cat") or "/bin/cat")
     done = subprocess.run(
-        ["/bin/bash", str(REPO / ".ci" / "browser-deps")],
+        ["/bin/bash", str(REPO / ".ci" / "system-deps"), what],
         capture_output=True,
         text=True,
         env={"PATH": str(bin_dir)},
         timeout=60,
     )
     assert done.returncode == 1
-    assert "sudo apt-get install chromium chromium-driver nodejs npm" in done.stderr
-    assert "OPTCOURSE_SKIP_BROWSER=1 make test" in done.stderr
+    assert expected in done.stderr
+    assert ("OPTCOURSE_SKIP_BROWSER=1 make test" in done.stderr) == (what == "browser")

@@ -3,6 +3,11 @@
 Every figure in the book uses the Okabe–Ito palette, eight colours chosen so that they stay
 distinguishable for the common forms of colour blindness (Okabe and Ito, 2008). Lines also differ in
 marker or dash where colour alone would carry meaning.
+
+Importing :mod:`optcourse.plotting` inside a Jupyter kernel also switches the notebook's inline
+figures to SVG (:func:`use_sharp_inline_figures`): vector figures stay sharp on high-density
+screens, and with a fixed ``svg.hashsalt`` and no creation date in the file, the same figure gives
+the same bytes in every build of the book.
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ __all__ = [
     "figure_of",
     "evaluate",
     "as_path",
+    "SVG_RC",
+    "SVG_METADATA",
+    "use_sharp_inline_figures",
 ]
 
 #: The eight Okabe–Ito colours by name.
@@ -108,3 +116,38 @@ def as_path(x: npt.ArrayLike, dim: int) -> npt.NDArray[np.float64]:
     if len(path) == 0:
         raise ValueError("path must contain at least one point")
     return path
+
+
+#: rcParams that make a figure's SVG reproducible: element ids come from this salt, not at random.
+SVG_RC: dict[str, str] = {"svg.hashsalt": "optcourse", "svg.fonttype": "path"}
+#: SVG metadata for ``savefig``: no creation date, so two runs give byte-identical files.
+SVG_METADATA: dict[str, str | None] = {"Date": None}
+
+
+def use_sharp_inline_figures() -> bool:
+    """Show a Jupyter kernel's inline figures as reproducible SVG; return whether it applied.
+
+    Sets :data:`SVG_RC` in ``matplotlib.rcParams`` in any case. The inline format changes only
+    inside an IPython kernel that uses matplotlib's inline backend (the book's build, JupyterLab,
+    Colab); elsewhere (a script, a terminal IPython, another backend) nothing else changes.
+    """
+    import matplotlib as mpl
+
+    rc: Any = mpl.rcParams  # typed with literal keys; SVG_RC holds valid ones
+    rc.update(SVG_RC)
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or "inline" not in str(mpl.get_backend()).lower():
+        return False
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - the inline backend ships matplotlib_inline
+        return False
+    set_matplotlib_formats("svg", metadata=SVG_METADATA)
+    return True
+
+
+use_sharp_inline_figures()
