@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from optcourse.result import History, HistoryRecorder, OptimizeResult
+from optcourse.status import Status
 from optcourse.stopping import (
     AnyOf,
     Divergence,
@@ -118,8 +119,8 @@ def minimize(
     Returns
     -------
     OptimizeResult
-        See :mod:`optcourse.result` for the statuses. After ``"diverged"``, ``x`` is the last
-        iterate whose loss, gradient and coordinates were all finite.
+        See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
+        last iterate whose loss, gradient and coordinates were all finite.
 
     Raises
     ------
@@ -441,13 +442,13 @@ def _finish(setup: _Setup, start: _Start, end: _End, history: History) -> Optimi
     verdict = end.verdict
     if verdict is None:
         verdict = Stop(
-            "max_iter",
+            Status.MAX_ITER,
             f"reached max_iter={setup.max_iter} iterations; no stopping rule fired "
             f"(final gradient norm {end.grad_norm:.3g})",
         )
     message = verdict.message
     x_out, f_out, gn_out = end.x, end.fun, end.grad_norm
-    if verdict.status == "diverged":
+    if verdict.status == Status.DIVERGED:
         k = end.nit
         if k == 0:  # x0 and its loss are finite (checked at the start); there is nothing earlier
             message += "; x is the starting point (iteration 0)"
@@ -480,7 +481,7 @@ def _verdict(rule: AnyOf, callback: Callable[[State], Any] | None, state: State)
     """Ask the rules, then the callback, whether to stop at ``state``."""
     verdict = rule.check(state)
     if verdict is None and callback is not None and callback(state):
-        verdict = Stop("callback", f"the callback returned True at iteration {state.nit}")
+        verdict = Stop(Status.CALLBACK, f"the callback returned True at iteration {state.nit}")
     return verdict
 
 

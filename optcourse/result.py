@@ -4,19 +4,10 @@ Modelled on ``scipy.optimize.OptimizeResult``: the final point ``x`` and loss ``
 steps ``nit``, a ``success`` flag, a ``status`` saying *why* the run ended, a human-readable
 ``message``, the best point seen, and the whole recorded trajectory in ``history``.
 
-Status codes (``status_code``) and whether they count as ``success``:
-
-====  ===============  =======  =====================================================
-code  status           success  meaning
-====  ===============  =======  =====================================================
-0     converged        True     a convergence rule fired (e.g. gradient norm < tol)
-1     early_stopped    True     validation loss stopped improving (EarlyStopping)
-2     max_iter         False    the iteration budget ran out
-3     stalled          False    the loss stopped improving (RelativeImprovement)
-4     time_budget      False    the wall-clock budget ran out
-5     callback         False    your callback returned True
--1    diverged         False    NaN/inf or runaway loss; ``x`` is the last finite point
-====  ===============  =======  =====================================================
+The statuses, their codes (``status_code``) and whether they count as ``success`` are defined once,
+in :class:`optcourse.status.Status` (see the table there): ``converged`` (0) and ``early_stopped``
+(1) are successes; ``max_iter`` (2), ``stalled`` (3), ``time_budget`` (4), ``callback`` (5) and
+``diverged`` (-1) are not.
 
 ``success`` is deliberately narrow: running out of budget is not failure, but it is not evidence of
 a solution either. Stopping rules bound cost; they do not certify optimality.
@@ -31,21 +22,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["STATUS_CODES", "SUCCESS_STATUSES", "History", "OptimizeResult"]
+from optcourse.status import Status
 
-#: The integer code of every status (see the table in the module docstring).
-STATUS_CODES: dict[str, int] = {
-    "converged": 0,
-    "early_stopped": 1,
-    "max_iter": 2,
-    "stalled": 3,
-    "time_budget": 4,
-    "callback": 5,
-    "diverged": -1,
-}
+__all__ = ["STATUS_CODES", "SUCCESS_STATUSES", "History", "OptimizeResult", "Status"]
+
+#: The integer code of every status (from :class:`~optcourse.status.Status`).
+STATUS_CODES: dict[str, int] = {status.value: status.code for status in Status}
 
 #: Statuses for which ``OptimizeResult.success`` is True.
-SUCCESS_STATUSES = frozenset({"converged", "early_stopped"})
+SUCCESS_STATUSES: frozenset[str] = frozenset(status.value for status in Status if status.success)
 
 
 @dataclass(repr=False)
@@ -205,9 +190,9 @@ class OptimizeResult:
     success : bool
         True only for status ``"converged"`` or ``"early_stopped"``.
     status : str
-        Why the run ended (see the module docstring).
+        Why the run ended: the name of a :class:`~optcourse.status.Status`.
     status_code : int
-        Integer code of ``status`` (:data:`STATUS_CODES`).
+        Integer code of ``status`` (``Status(status).code``).
     message : str
         The stopping rule's explanation, with its numbers.
     x_best, fun_best, nit_best :
@@ -232,8 +217,10 @@ class OptimizeResult:
     def __post_init__(self) -> None:
         if self.status not in STATUS_CODES:
             raise ValueError(f"status must be one of {list(STATUS_CODES)}; got {self.status!r}")
-        self.success = self.status in SUCCESS_STATUSES
-        self.status_code = STATUS_CODES[self.status]
+        status = Status(self.status)
+        self.status = status.value  # always the plain name, even if a Status was passed
+        self.success = status.success
+        self.status_code = status.code
 
     def __repr__(self) -> str:
         keys = [

@@ -12,9 +12,10 @@ Rules combine: ``any_of(GradNorm(1e-6), TimeBudget(2.0))`` (or simply a list pas
 stops as soon as one of them fires. Divergence detection (:class:`Divergence`) is one more rule,
 switched on by default in :func:`optcourse.minimize`.
 
-The statuses are ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``,
-``"early_stopped"``, ``"time_budget"`` and ``"callback"`` (the last one is set by ``minimize`` when
-your callback returns ``True``).
+The statuses (``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``, ``"early_stopped"``,
+``"time_budget"`` and ``"callback"``, the last one set by ``minimize`` when your callback returns
+``True``) are the members of :class:`optcourse.status.Status`, which also gives each one its code
+and whether it counts as success.
 """
 
 from __future__ import annotations
@@ -26,8 +27,11 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from optcourse.status import Status
+
 __all__ = [
     "STATUSES",
+    "Status",
     "State",
     "Stop",
     "StoppingRule",
@@ -43,16 +47,8 @@ __all__ = [
     "as_rule",
 ]
 
-#: Every status a run can end with.
-STATUSES = (
-    "converged",
-    "max_iter",
-    "diverged",
-    "stalled",
-    "early_stopped",
-    "time_budget",
-    "callback",
-)
+#: Every status a run can end with (the names of :class:`~optcourse.status.Status`).
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 
 
 @dataclass(slots=True)
@@ -92,8 +88,8 @@ class Stop:
 
     Attributes
     ----------
-    status : str
-        One of :data:`STATUSES`.
+    status : str or Status
+        One of :data:`STATUSES` (a :class:`~optcourse.status.Status` is stored as its name).
     message : str
         A sentence naming the rule and its numbers.
     restore_x : ndarray or None
@@ -111,6 +107,7 @@ class Stop:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}; got {self.status!r}")
+        object.__setattr__(self, "status", Status(self.status).value)
 
 
 @runtime_checkable
@@ -181,7 +178,7 @@ class MaxIter(Rule):
     def check(self, state: State) -> Stop | None:
         """Fire once ``state.nit >= n``."""
         if state.nit >= self.n:
-            return Stop("max_iter", f"MaxIter: reached the budget of {self.n} iterations")
+            return Stop(Status.MAX_ITER, f"MaxIter: reached the budget of {self.n} iterations")
         return None
 
 
@@ -211,7 +208,7 @@ class GradNorm(Rule):
         """Fire once ``state.grad_norm < tol``."""
         if state.grad_norm < self.tol:
             return Stop(
-                "converged",
+                Status.CONVERGED,
                 f"GradNorm: gradient norm {state.grad_norm:.3g} < tol {self.tol:.3g} "
                 f"after {state.nit} iterations",
             )
@@ -260,7 +257,7 @@ class RelativeImprovement(Rule):
         self._bad = self._bad + 1 if rel < self.tol else 0
         if self._bad >= self.patience:
             return Stop(
-                "stalled",
+                Status.STALLED,
                 f"RelativeImprovement: relative loss improvement {rel:.3g} < tol {self.tol:.3g} "
                 f"for {self._bad} consecutive iterations, after {state.nit} iterations",
             )
@@ -330,12 +327,12 @@ class EarlyStopping(Rule):
         )
         if self.restore_best:
             return Stop(
-                "early_stopped",
+                Status.EARLY_STOPPED,
                 msg + f"; restored the best point from iteration {self.best_nit}",
                 restore_x=self.best_x,
                 restore_nit=self.best_nit,
             )
-        return Stop("early_stopped", msg)
+        return Stop(Status.EARLY_STOPPED, msg)
 
 
 class TimeBudget(Rule):
@@ -362,7 +359,7 @@ class TimeBudget(Rule):
         """Fire once ``state.elapsed >= seconds``."""
         if state.elapsed >= self.seconds:
             return Stop(
-                "time_budget",
+                Status.TIME_BUDGET,
                 f"TimeBudget: {state.elapsed:.3g} s elapsed >= budget {self.seconds:.3g} s, "
                 f"after {state.nit} iterations",
             )
@@ -420,18 +417,18 @@ class Divergence(Rule):
                 return None
         where = f"at iteration {state.nit}"
         if not math.isfinite(f):
-            return Stop("diverged", f"Divergence: loss is {f} {where}")
+            return Stop(Status.DIVERGED, f"Divergence: loss is {f} {where}")
         if not math.isfinite(state.grad_norm):
-            return Stop("diverged", f"Divergence: gradient norm is {state.grad_norm} {where}")
+            return Stop(Status.DIVERGED, f"Divergence: gradient norm is {state.grad_norm} {where}")
         if not x_ok:
-            return Stop("diverged", f"Divergence: x has non-finite entries {where}")
+            return Stop(Status.DIVERGED, f"Divergence: x has non-finite entries {where}")
         if f > self._limit:
             return Stop(
-                "diverged",
+                Status.DIVERGED,
                 f"Divergence: loss {f:.3g} grew past {self._limit:.3g} (initial loss "
                 f"{self.fun0:.3g} + max_growth {self.max_growth:.3g} x max(|initial|, 1)) {where}",
             )
-        return Stop("diverged", f"Divergence: loss {f:.3g} > bound {self.bound:.3g} {where}")
+        return Stop(Status.DIVERGED, f"Divergence: loss {f:.3g} > bound {self.bound:.3g} {where}")
 
 
 class AnyOf(Rule):
