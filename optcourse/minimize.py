@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from optcourse._validation import check_int
 from optcourse.result import History, HistoryRecorder, OptimizeResult
 from optcourse.status import Status
 from optcourse.stopping import (
@@ -205,7 +206,7 @@ def _prepare(
         raise ValueError(
             f"{type(optimizer).__name__} needs the Hessian but the objective has no hessian(x)"
         )
-    max_iter = _check_int("max_iter", max_iter, 0)
+    max_iter = check_int("max_iter", max_iter, minimum=0, sep="; ")
     if schedule is not None and not callable(schedule):
         raise TypeError(f"schedule must be a callable sched(t); got {schedule!r}")
     if callback is not None and not callable(callback):
@@ -260,7 +261,7 @@ def _batch_source(
             "batch_size needs a data objective with n_samples and grad(x, batch=idx) "
             "(e.g. LeastSquares)"
         )
-    batch_size = _check_int("batch_size", batch_size, 1)
+    batch_size = check_int("batch_size", batch_size, minimum=1, sep="; ")
     if batch_size > n_samples:
         raise ValueError(f"batch_size must be in [1, n_samples={n_samples}]; got {batch_size}")
     if needs_hessian:
@@ -348,12 +349,6 @@ def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[NDAr
         perm = rng.permutation(n)
         for i in range(0, n, batch_size):
             yield perm[i : i + batch_size]
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
 
 
 # --- the run: evaluate the start, iterate, finish ------------------------------------------------

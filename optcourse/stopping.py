@@ -27,6 +27,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from optcourse._validation import check_finite_number, check_int
 from optcourse.status import Status
 
 __all__ = [
@@ -137,24 +138,6 @@ class Rule:
         return {}
 
 
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {value!r}") from None
-    ok = (v >= 0.0 if allow_zero else v > 0.0) and math.isfinite(v)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}; got {value!r}")
-    return v
-
-
-def _count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
-
-
 class MaxIter(Rule):
     """Stop after ``n`` steps (status ``"max_iter"``): a budget, it says nothing about quality.
 
@@ -170,7 +153,7 @@ class MaxIter(Rule):
     """
 
     def __init__(self, n: int) -> None:
-        self.n = _count("n", n)
+        self.n = check_int("n", n, sep="; ")
 
     def _params(self) -> dict[str, Any]:
         return {"n": self.n}
@@ -199,7 +182,7 @@ class GradNorm(Rule):
     """
 
     def __init__(self, tol: float) -> None:
-        self.tol = _positive("tol", tol)
+        self.tol = check_finite_number("tol", tol)
 
     def _params(self) -> dict[str, Any]:
         return {"tol": self.tol}
@@ -236,8 +219,8 @@ class RelativeImprovement(Rule):
     """
 
     def __init__(self, tol: float = 1e-8, patience: int = 1) -> None:
-        self.tol = _positive("tol", tol)
-        self.patience = _count("patience", patience)
+        self.tol = check_finite_number("tol", tol)
+        self.patience = check_int("patience", patience, sep="; ")
         self.reset()
 
     def _params(self) -> dict[str, Any]:
@@ -288,8 +271,8 @@ class EarlyStopping(Rule):
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True):
-        self.patience = _count("patience", patience)
-        self.min_delta = _positive("min_delta", min_delta, allow_zero=True)
+        self.patience = check_int("patience", patience, sep="; ")
+        self.min_delta = check_finite_number("min_delta", min_delta, allow_zero=True)
         self.restore_best = bool(restore_best)
         self.reset()
 
@@ -350,7 +333,7 @@ class TimeBudget(Rule):
     """
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = _positive("seconds", seconds)
+        self.seconds = check_finite_number("seconds", seconds)
 
     def _params(self) -> dict[str, Any]:
         return {"seconds": self.seconds}
@@ -389,7 +372,9 @@ class Divergence(Rule):
     """
 
     def __init__(self, max_growth: float | None = 1e8, bound: float | None = None) -> None:
-        self.max_growth = None if max_growth is None else _positive("max_growth", max_growth)
+        self.max_growth = (
+            None if max_growth is None else check_finite_number("max_growth", max_growth)
+        )
         self.bound = None if bound is None else float(bound)
         if self.bound is not None and math.isnan(self.bound):
             raise ValueError("bound must be a number or None; got nan")

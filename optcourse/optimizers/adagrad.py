@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_nonnegative, check_positive
+from .._validation import LearningRate, check_nonnegative, check_positive
+from .base import Optimizer
 
 
 class Adagrad(Optimizer):

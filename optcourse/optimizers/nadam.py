@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_betas, check_nonnegative, check_positive
+from .._validation import LearningRate, check_betas, check_nonnegative, check_positive
+from .base import Optimizer
 
 
 class NAdam(Optimizer):

@@ -21,13 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import (
-    LearningRate,
-    Optimizer,
-    check_nonnegative,
-    check_positive,
-    check_unit_interval,
-)
+from .._validation import LearningRate, check_nonnegative, check_positive, check_unit_interval
+from .base import Optimizer
 
 
 class RMSprop(Optimizer):
