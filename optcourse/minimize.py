@@ -282,7 +282,7 @@ def _validation_value(val_objective: Any) -> Func | None:
     """The validation loss function: ``val_objective.value``, or ``val_objective`` itself."""
     if val_objective is None:
         return None
-    val_value = getattr(val_objective, "value", val_objective)
+    val_value: Func = getattr(val_objective, "value", val_objective)
     if not callable(val_value):
         raise TypeError(f"val_objective must have value(x) or be callable; got {val_objective!r}")
     return val_value

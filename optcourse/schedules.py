@@ -397,7 +397,8 @@ class OneCycleLR(Schedule):
             unit = lr_b[i] + (lr_a[i] - lr_b[i]) / 2.0 * (np.cos(np.pi * pct) + 1)
         else:
             unit = (lr_b[i] - lr_a[i]) * pct + lr_a[i]
-        return self.max_lr * unit
+        rate: Steps = self.max_lr * unit
+        return rate
 
 
 class WarmupCosine(Schedule):

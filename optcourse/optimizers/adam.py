@@ -120,7 +120,8 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
         step_size = lr / (1.0 - beta1**step)
         denom = np.sqrt(v) / (1.0 - beta2**step) ** 0.5 + self.eps
-        return p - (step_size * m) / denom
+        stepped: NDArray[Any] = p - (step_size * m) / denom
+        return stepped
 
 
 class AdamW(Adam):

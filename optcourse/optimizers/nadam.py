@@ -118,4 +118,5 @@ class NAdam(Optimizer):
         c_avg = lr * mu_next / (1.0 - mu_product * mu_next)
         # two separate updates, in the order torch applies them
         p = p - (c_grad * g) / denom
-        return p - (c_avg * m) / denom
+        stepped: NDArray[Any] = p - (c_avg * m) / denom
+        return stepped

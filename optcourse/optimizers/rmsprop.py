@@ -109,5 +109,7 @@ class RMSprop(Optimizer):
             d = np.sqrt(v) + self.eps
         if self.momentum > 0.0:
             buf = state["momentum_buffer"] = self.momentum * state["momentum_buffer"] + g / d
-            return p - lr * buf
-        return p - (lr * g) / d
+            stepped: NDArray[Any] = p - lr * buf
+            return stepped
+        stepped = p - (lr * g) / d
+        return stepped
