@@ -15,6 +15,16 @@ point, records them, and asks the stopping rules (then your callback) whether to
 detection is on by default: a run that produces NaN/inf or a runaway loss ends with status
 ``"diverged"`` and reports its last finite point, and NumPy's overflow warnings are silenced inside
 the loop because the result already says what happened.
+
+Reading the code: :func:`minimize` is four phases, each a short function below.
+
+1. ``_prepare`` checks every argument and chooses, once, the ``step(k, x, g)`` callable the loop
+   will call (plain, with a schedule, or Newton with the Hessian; mini-batch gradients are wrapped
+   around it by ``_on_batches``), and combines the stopping rules.
+2. ``_evaluate_start`` evaluates the loss and gradient at ``x0`` and checks what they return.
+3. ``_iterate`` is the loop: step, evaluate, record (a :class:`~optcourse.result.HistoryRecorder`),
+   ask the rules and the callback.
+4. ``_finish`` turns where the loop stopped into the :class:`~optcourse.result.OptimizeResult`.
 """
 
 from __future__ import annotations
@@ -22,12 +32,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from optcourse.result import History, OptimizeResult
+from optcourse._validation import check_int
+from optcourse.result import History, HistoryRecorder, OptimizeResult
+from optcourse.status import Status
 from optcourse.stopping import (
     AnyOf,
     Divergence,
@@ -41,64 +54,9 @@ from optcourse.stopping import (
 __all__ = ["minimize"]
 
 Func = Callable[..., Any]
-
-
-def _unpack_objective(objective: Any) -> tuple[Func, Func, Func | None, int | None]:
-    """Return ``(value, grad, hessian or None, n_samples or None)`` for an objective or a tuple."""
-    if isinstance(objective, (tuple, list)):
-        if len(objective) not in (2, 3) or not all(callable(f) for f in objective):
-            raise TypeError(
-                "objective given as a tuple must be (value, grad) or (value, grad, hessian), "
-                f"all callables; got {objective!r}"
-            )
-        hess = objective[2] if len(objective) == 3 else None
-        return objective[0], objective[1], hess, None
-    value, grad = getattr(objective, "value", None), getattr(objective, "grad", None)
-    if not (callable(value) and callable(grad)):
-        raise TypeError(
-            "objective must have value(x) and grad(x) methods (e.g. optcourse.objectives."
-            f"Quadratic) or be a pair of callables (value, grad); got {objective!r}"
-        )
-    hess = getattr(objective, "hessian", None)
-    n_samples = getattr(objective, "n_samples", None)
-    return value, grad, hess if callable(hess) else None, n_samples
-
-
-def _scalar_converter(v: Any, what: str) -> Callable[[Any], float]:
-    """Return a fast function turning values like ``v`` into floats (checked once, on ``v``)."""
-    a = np.asarray(v)
-    if a.size != 1 or not np.issubdtype(a.dtype, np.number):
-        raise ValueError(f"{what} must return a single number; got {type(v).__name__} {a.shape}")
-    if a.ndim == 0:
-        return float
-    return lambda val: float(np.asarray(val).item())
-
-
-def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[NDArray[np.intp]]:
-    """Yield index batches forever: each epoch is a fresh shuffle of ``range(n)``.
-
-    The last batch of an epoch may be smaller (like ``torch``'s ``DataLoader`` with
-    ``drop_last=False``).
-    """
-    while True:
-        perm = rng.permutation(n)
-        for i in range(0, n, batch_size):
-            yield perm[i : i + batch_size]
-
-
-def _grow(arr: NDArray[Any] | None, size: int) -> NDArray[Any] | None:
-    """Return ``arr`` enlarged to ``size`` rows (the new rows are uninitialised)."""
-    if arr is None:
-        return None
-    out = np.empty((size,) + arr.shape[1:], dtype=arr.dtype)
-    out[: len(arr)] = arr
-    return out
-
-
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
+Array = NDArray[np.float64]
+#: ``step(k, x, g) -> (new x, lr used)``: take step number ``k`` from ``x`` with gradient ``g``.
+StepFn = Callable[[int, Array, Array], tuple[Array, Any]]
 
 
 def minimize(
@@ -162,8 +120,8 @@ def minimize(
     Returns
     -------
     OptimizeResult
-        See :mod:`optcourse.result` for the statuses. After ``"diverged"``, ``x`` is the last
-        iterate whose loss, gradient and coordinates were all finite.
+        See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
+        last iterate whose loss, gradient and coordinates were all finite.
 
     Raises
     ------
@@ -173,43 +131,170 @@ def minimize(
         For a bad ``max_iter``/``batch_size``, a non-finite ``x0`` or starting loss, a gradient of
         the wrong shape, Newton without a Hessian, or EarlyStopping without ``val_objective``.
     """
+    setup = _prepare(
+        objective,
+        optimizer,
+        schedule=schedule,
+        stop=stop,
+        callback=callback,
+        max_iter=max_iter,
+        batch_size=batch_size,
+        seed=seed,
+        val_objective=val_objective,
+        divergence=divergence,
+    )
+    x = np.array(x0, dtype=float)
+    if not np.isfinite(x).all():
+        raise ValueError("x0 must be finite")
+    optimizer.reset()
+    setup.rule.reset()
+    lr0 = schedule(0) if schedule is not None else getattr(optimizer, "lr", math.nan)
+
+    t0 = time.perf_counter()
+    with np.errstate(all="ignore"):  # the Divergence rule reports overflow; NumPy need not warn
+        start = _evaluate_start(setup, x)
+        recorder = HistoryRecorder(
+            x,
+            start.fun,
+            start.grad_norm,
+            start.val_loss,
+            lr_shape=np.shape(lr0),
+            max_rows=setup.max_iter + 1,
+            keep_x=record,
+        )
+        end = _iterate(setup, start, recorder, t0)
+        return _finish(setup, start, end, recorder.history())
+
+
+# --- preparation: check the arguments and build what the loop needs ------------------------------
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """Everything the loop needs, checked and assembled before the first step."""
+
+    value: Func
+    grad: Func
+    step: StepFn
+    rule: AnyOf
+    callback: Callable[[State], Any] | None
+    max_iter: int
+    val_value: Func | None
+
+
+def _prepare(
+    objective: Any,
+    optimizer: Any,
+    *,
+    schedule: Callable[[int], Any] | None,
+    stop: StoppingRule | Iterable[StoppingRule] | None,
+    callback: Callable[[State], Any] | None,
+    max_iter: int,
+    batch_size: int | None,
+    seed: int | np.random.Generator | None,
+    val_objective: Any,
+    divergence: bool | StoppingRule,
+) -> _Setup:
+    """Check ``minimize``'s arguments (raising its documented errors) and return a ``_Setup``."""
     value, grad, hessian, n_samples = _unpack_objective(objective)
-    step = getattr(optimizer, "step", None)
-    if not callable(step) or not callable(getattr(optimizer, "reset", None)):
+    if not (
+        callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "reset", None))
+    ):
         raise TypeError(f"optimizer must have step() and reset() methods; got {optimizer!r}")
     needs_hessian = bool(getattr(optimizer, "needs_hessian", False))
     if needs_hessian and hessian is None:
         raise ValueError(
             f"{type(optimizer).__name__} needs the Hessian but the objective has no hessian(x)"
         )
-    max_iter = _check_int("max_iter", max_iter, 0)
+    max_iter = check_int("max_iter", max_iter, minimum=0, sep="; ")
     if schedule is not None and not callable(schedule):
         raise TypeError(f"schedule must be a callable sched(t); got {schedule!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a callable callback(state); got {callback!r}")
-
-    batches: Iterator[NDArray[np.intp]] | None = None
+    step = _make_step(optimizer, hessian if needs_hessian else None, schedule)
     if batch_size is not None:
-        if n_samples is None:
-            raise ValueError(
-                "batch_size needs a data objective with n_samples and grad(x, batch=idx) "
-                "(e.g. LeastSquares)"
-            )
-        batch_size = _check_int("batch_size", batch_size, 1)
-        if batch_size > n_samples:
-            raise ValueError(f"batch_size must be in [1, n_samples={n_samples}]; got {batch_size}")
-        if needs_hessian:
-            raise ValueError("Newton uses the full Hessian: do not combine it with batch_size")
-        batches = _batches(int(n_samples), batch_size, np.random.default_rng(seed))
+        batches = _batch_source(n_samples, batch_size, seed, needs_hessian)
+        step = _on_batches(step, grad, batches)
+    val_value = _validation_value(val_objective)
+    rule = _stopping_rule(stop, divergence, has_validation=val_value is not None)
+    return _Setup(value, grad, step, rule, callback, max_iter, val_value)
 
-    val_value: Func | None = None
-    if val_objective is not None:
-        val_value = getattr(val_objective, "value", val_objective)
-        if not callable(val_value):
-            raise TypeError(
-                f"val_objective must have value(x) or be callable; got {val_objective!r}"
-            )
 
+def _make_step(
+    optimizer: Any, hessian: Func | None, schedule: Callable[[int], Any] | None
+) -> StepFn:
+    """Return the ``step(k, x, g)`` callable the loop calls, chosen once before the loop.
+
+    Three cases: the plain ``optimizer.step(x, g)`` (reporting the optimizer's own ``lr``); a
+    schedule, which passes ``lr=schedule(k)``; and Newton, which also gets ``hessian=hessian(x)``.
+    """
+    opt_step = optimizer.step
+    base_lr = getattr(optimizer, "lr", math.nan)
+    if hessian is None:
+        if schedule is None:
+            return lambda k, x, g: (opt_step(x, g), base_lr)
+
+        def scheduled_step(k: int, x: Array, g: Array) -> tuple[Array, Any]:
+            lr = schedule(k)
+            return opt_step(x, g, lr=lr), lr
+
+        return scheduled_step
+
+    def newton_step(k: int, x: Array, g: Array) -> tuple[Array, Any]:
+        if schedule is None:
+            return opt_step(x, g, hessian=hessian(x)), base_lr
+        lr = schedule(k)
+        return opt_step(x, g, lr=lr, hessian=hessian(x)), lr
+
+    return newton_step
+
+
+def _batch_source(
+    n_samples: int | None,
+    batch_size: Any,
+    seed: int | np.random.Generator | None,
+    needs_hessian: bool,
+) -> Iterator[NDArray[np.intp]]:
+    """Check ``batch_size`` against the objective and return the endless stream of batches."""
+    if n_samples is None:
+        raise ValueError(
+            "batch_size needs a data objective with n_samples and grad(x, batch=idx) "
+            "(e.g. LeastSquares)"
+        )
+    batch_size = check_int("batch_size", batch_size, minimum=1, sep="; ")
+    if batch_size > n_samples:
+        raise ValueError(f"batch_size must be in [1, n_samples={n_samples}]; got {batch_size}")
+    if needs_hessian:
+        raise ValueError("Newton uses the full Hessian: do not combine it with batch_size")
+    return _batches(int(n_samples), batch_size, np.random.default_rng(seed))
+
+
+def _on_batches(step: StepFn, grad: Func, batches: Iterator[NDArray[np.intp]]) -> StepFn:
+    """Wrap ``step`` so that each step uses the gradient on the next mini-batch instead."""
+
+    def batch_step(k: int, x: Array, g: Array) -> tuple[Array, Any]:
+        return step(k, x, grad(x, batch=next(batches)))
+
+    return batch_step
+
+
+def _validation_value(val_objective: Any) -> Func | None:
+    """The validation loss function: ``val_objective.value``, or ``val_objective`` itself."""
+    if val_objective is None:
+        return None
+    val_value: Func = getattr(val_objective, "value", val_objective)
+    if not callable(val_value):
+        raise TypeError(f"val_objective must have value(x) or be callable; got {val_objective!r}")
+    return val_value
+
+
+def _stopping_rule(
+    stop: StoppingRule | Iterable[StoppingRule] | None,
+    divergence: bool | StoppingRule,
+    *,
+    has_validation: bool,
+) -> AnyOf:
+    """Combine the divergence check (first) with the user's rules into one ``AnyOf``."""
     rules: list[StoppingRule] = []
     if divergence is True:
         rules.append(Divergence())
@@ -218,129 +303,170 @@ def minimize(
     elif divergence is not False and divergence is not None:
         raise TypeError(f"divergence must be True, False or a rule; got {divergence!r}")
     rules.extend(as_rule(stop).rules)
-    if val_value is None and _has_early_stopping(rules):
+    if not has_validation and _has_early_stopping(rules):
         raise ValueError("EarlyStopping needs a validation loss: pass val_objective= to minimize()")
-    rule = AnyOf(*rules)
+    return AnyOf(*rules)
 
-    x = np.array(x0, dtype=float)
-    if not np.isfinite(x).all():
-        raise ValueError("x0 must be finite")
-    optimizer.reset()
-    rule.reset()
-    base_lr = getattr(optimizer, "lr", math.nan)
-    lr0 = schedule(0) if schedule is not None else base_lr
 
-    t0 = time.perf_counter()
-    with np.errstate(all="ignore"):
-        f_raw = value(x)
-        to_float = _scalar_converter(f_raw, "objective value")
-        f = to_float(f_raw)
-        g = np.asarray(grad(x), dtype=float)
-        if g.shape != x.shape:
-            raise ValueError(f"grad(x) must have the shape of x {x.shape}; got {g.shape}")
-        if not math.isfinite(f):
-            raise ValueError(f"the loss at x0 is {f}; start from a point where it is finite")
-        gn = math.sqrt(np.vdot(g, g))
-        v: float | None = None
-        val_float: Callable[[Any], float] = float
-        if val_value is not None:
-            v_raw = val_value(x)
-            val_float = _scalar_converter(v_raw, "val_objective")
-            v = val_float(v_raw)
-
-        cap = min(max_iter, 1023) + 1
-        X = np.empty((cap,) + x.shape) if record else None
-        L = np.empty(cap)
-        GN = np.empty(cap)
-        LR = np.empty((cap,) + np.shape(lr0))
-        V = np.empty(cap) if val_value is not None else None
-        if X is not None:
-            X[0] = x
-        L[0], GN[0] = f, gn
-        if V is not None:
-            V[0] = v
-
-        x_best, f_best, nit_best = x, f, 0
-        x_prev, f_prev, gn_prev = x, f, gn
-        state = State(0, x, f, gn, time.perf_counter() - t0, v, None)
-        verdict = _verdict(rule, callback, state)
-        k = 0
-        lr_k: Any = base_lr
-        while verdict is None and k < max_iter:
-            g_step = g if batches is None else grad(x, batch=next(batches))
-            if schedule is not None:
-                lr_k = schedule(k)
-                if needs_hessian:
-                    x_new = step(x, g_step, lr=lr_k, hessian=hessian(x))  # type: ignore[misc]
-                else:
-                    x_new = step(x, g_step, lr=lr_k)
-            elif needs_hessian:
-                x_new = step(x, g_step, hessian=hessian(x))  # type: ignore[misc]
-            else:
-                x_new = step(x, g_step)
-            k += 1
-            x_prev, f_prev, gn_prev = x, f, gn
-            x = x_new
-            f = to_float(value(x))
-            g = grad(x)
-            gn = math.sqrt(np.vdot(g, g))
-            if k == len(L):
-                size = 2 * len(L) if 2 * len(L) <= max_iter + 1 else max_iter + 1
-                X, V = _grow(X, size), _grow(V, size)
-                L, GN, LR = _grow(L, size), _grow(GN, size), _grow(LR, size)  # type: ignore[assignment]
-            if X is not None:
-                X[k] = x
-            L[k] = f
-            GN[k] = gn
-            LR[k - 1] = lr_k
-            if V is not None:
-                v = val_float(val_value(x))  # type: ignore[misc]
-                V[k] = v
-            if f < f_best:
-                x_best, f_best, nit_best = x, f, k
-            state = State(k, x, f, gn, time.perf_counter() - t0, v, lr_k)
-            verdict = _verdict(rule, callback, state)
-
-        n = k + 1
-        history = History(
-            x=None if X is None else X[:n].copy(),
-            loss=L[:n].copy(),
-            grad_norm=GN[:n].copy(),
-            lr=LR[:k].copy(),
-            val_loss=None if V is None else V[:n].copy(),
-        )
-
-        if verdict is None:
-            verdict = Stop(
-                "max_iter",
-                f"reached max_iter={max_iter} iterations; no stopping rule fired "
-                f"(final gradient norm {gn:.3g})",
+def _unpack_objective(objective: Any) -> tuple[Func, Func, Func | None, int | None]:
+    """Return ``(value, grad, hessian or None, n_samples or None)`` for an objective or a tuple."""
+    if isinstance(objective, (tuple, list)):
+        if len(objective) not in (2, 3) or not all(callable(f) for f in objective):
+            raise TypeError(
+                "objective given as a tuple must be (value, grad) or (value, grad, hessian), "
+                f"all callables; got {objective!r}"
             )
-        message = verdict.message
-        x_out, f_out, gn_out = x, f, gn
-        if verdict.status == "diverged":
-            if k == 0:  # x0 and its loss are finite (checked above); there is nothing earlier
-                message += "; x is the starting point (iteration 0)"
-            elif math.isfinite(f) and math.isfinite(gn) and np.isfinite(x).all():
-                message += f"; x is the last finite point (iteration {k})"
-            else:
-                x_out, f_out, gn_out = x_prev, f_prev, gn_prev
-                message += f"; x is the last finite point (iteration {k - 1})"
-        elif verdict.restore_x is not None:
-            x_out = verdict.restore_x
-            f_out = to_float(value(x_out))
-            g_out = grad(x_out)
-            gn_out = math.sqrt(np.vdot(g_out, g_out))
+        hess = objective[2] if len(objective) == 3 else None
+        return objective[0], objective[1], hess, None
+    value, grad = getattr(objective, "value", None), getattr(objective, "grad", None)
+    if not (callable(value) and callable(grad)):
+        raise TypeError(
+            "objective must have value(x) and grad(x) methods (e.g. optcourse.objectives."
+            f"Quadratic) or be a pair of callables (value, grad); got {objective!r}"
+        )
+    hess = getattr(objective, "hessian", None)
+    n_samples = getattr(objective, "n_samples", None)
+    return value, grad, hess if callable(hess) else None, n_samples
 
+
+def _scalar_converter(v: Any, what: str) -> Callable[[Any], float]:
+    """Return a fast function turning values like ``v`` into floats (checked once, on ``v``)."""
+    a = np.asarray(v)
+    if a.size != 1 or not np.issubdtype(a.dtype, np.number):
+        raise ValueError(f"{what} must return a single number; got {type(v).__name__} {a.shape}")
+    if a.ndim == 0:
+        return float
+    return lambda val: float(np.asarray(val).item())
+
+
+def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[NDArray[np.intp]]:
+    """Yield index batches forever: each epoch is a fresh shuffle of ``range(n)``.
+
+    The last batch of an epoch may be smaller (like ``torch``'s ``DataLoader`` with
+    ``drop_last=False``).
+    """
+    while True:
+        perm = rng.permutation(n)
+        for i in range(0, n, batch_size):
+            yield perm[i : i + batch_size]
+
+
+# --- the run: evaluate the start, iterate, finish ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Start:
+    """The starting point evaluated, and the converters checked on its values."""
+
+    x: Array
+    fun: float
+    grad: Array
+    grad_norm: float
+    val_loss: float | None
+    to_float: Callable[[Any], float]
+    val_float: Callable[[Any], float]
+
+
+def _evaluate_start(setup: _Setup, x: Array) -> _Start:
+    """Evaluate the loss, gradient (and validation loss) at ``x0``, checking what they return."""
+    f_raw = setup.value(x)
+    to_float = _scalar_converter(f_raw, "objective value")
+    f = to_float(f_raw)
+    g = np.asarray(setup.grad(x), dtype=float)
+    if g.shape != x.shape:
+        raise ValueError(f"grad(x) must have the shape of x {x.shape}; got {g.shape}")
+    if not math.isfinite(f):
+        raise ValueError(f"the loss at x0 is {f}; start from a point where it is finite")
+    v: float | None = None
+    val_float: Callable[[Any], float] = float
+    if setup.val_value is not None:
+        v_raw = setup.val_value(x)
+        val_float = _scalar_converter(v_raw, "val_objective")
+        v = val_float(v_raw)
+    return _Start(x, f, g, math.sqrt(np.vdot(g, g)), v, to_float, val_float)
+
+
+@dataclass(frozen=True)
+class _End:
+    """Where the loop stopped: the last iterate, the one before it, the best one, and why."""
+
+    nit: int
+    x: Array
+    fun: float
+    grad_norm: float
+    previous: tuple[Array, float, float]  # (x, fun, grad_norm) one step earlier
+    best: tuple[Array, float, int]  # (x, fun, nit) with the lowest loss seen
+    verdict: Stop | None  # None: max_iter was reached without any rule firing
+
+
+def _iterate(setup: _Setup, start: _Start, recorder: HistoryRecorder, t0: float) -> _End:
+    """Step, evaluate, record and ask the rules, until a rule stops the run or max_iter is hit."""
+    value, grad, step, rule, callback = (
+        setup.value,
+        setup.grad,
+        setup.step,
+        setup.rule,
+        setup.callback,
+    )
+    to_float, val_value, val_float = start.to_float, setup.val_value, start.val_float
+    x, f, g, gn, v = start.x, start.fun, start.grad, start.grad_norm, start.val_loss
+    x_prev, f_prev, gn_prev = x, f, gn
+    x_best, f_best, nit_best = x, f, 0
+    verdict = _verdict(rule, callback, State(0, x, f, gn, time.perf_counter() - t0, v, None))
+    k = 0
+    while verdict is None and k < setup.max_iter:
+        x_new, lr = step(k, x, g)
+        k += 1
+        x_prev, f_prev, gn_prev = x, f, gn
+        x = x_new
+        f = to_float(value(x))
+        g = grad(x)
+        gn = math.sqrt(np.vdot(g, g))
+        if val_value is not None:
+            v = val_float(val_value(x))
+        recorder.append(x, f, gn, lr, v)
+        if f < f_best:
+            x_best, f_best, nit_best = x, f, k
+        state = State(k, x, f, gn, time.perf_counter() - t0, v, lr)
+        verdict = _verdict(rule, callback, state)
+    return _End(k, x, f, gn, (x_prev, f_prev, gn_prev), (x_best, f_best, nit_best), verdict)
+
+
+def _finish(setup: _Setup, start: _Start, end: _End, history: History) -> OptimizeResult:
+    """Turn where the loop stopped into the ``OptimizeResult`` (status, message, reported x)."""
+    verdict = end.verdict
+    if verdict is None:
+        verdict = Stop(
+            Status.MAX_ITER,
+            f"reached max_iter={setup.max_iter} iterations; no stopping rule fired "
+            f"(final gradient norm {end.grad_norm:.3g})",
+        )
+    message = verdict.message
+    x_out, f_out, gn_out = end.x, end.fun, end.grad_norm
+    if verdict.status == Status.DIVERGED:
+        k = end.nit
+        if k == 0:  # x0 and its loss are finite (checked at the start); there is nothing earlier
+            message += "; x is the starting point (iteration 0)"
+        elif math.isfinite(end.fun) and math.isfinite(end.grad_norm) and np.isfinite(end.x).all():
+            message += f"; x is the last finite point (iteration {k})"
+        else:
+            x_out, f_out, gn_out = end.previous
+            message += f"; x is the last finite point (iteration {k - 1})"
+    elif verdict.restore_x is not None:
+        x_out = verdict.restore_x
+        f_out = start.to_float(setup.value(x_out))
+        g_out = setup.grad(x_out)
+        gn_out = math.sqrt(np.vdot(g_out, g_out))
+    x_best, fun_best, nit_best = end.best
     return OptimizeResult(
         x=np.array(x_out, dtype=float),
         fun=f_out,
         grad_norm=gn_out,
-        nit=k,
+        nit=end.nit,
         status=verdict.status,
         message=message,
         x_best=np.array(x_best, dtype=float),
-        fun_best=f_best,
+        fun_best=fun_best,
         nit_best=nit_best,
         history=history,
     )
@@ -350,7 +476,7 @@ def _verdict(rule: AnyOf, callback: Callable[[State], Any] | None, state: State)
     """Ask the rules, then the callback, whether to stop at ``state``."""
     verdict = rule.check(state)
     if verdict is None and callback is not None and callback(state):
-        verdict = Stop("callback", f"the callback returned True at iteration {state.nit}")
+        verdict = Stop(Status.CALLBACK, f"the callback returned True at iteration {state.nit}")
     return verdict
 
 

@@ -29,13 +29,14 @@ from typing import Any, ClassVar, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .optimizers.base import (
-    LearningRate,
-    _format_value,
+from ._validation import (
+    check_int,
     check_lr,
     check_nonnegative,
     check_positive,
+    check_rate,
     check_unit_interval,
+    format_value,
 )
 
 __all__ = [
@@ -53,24 +54,6 @@ __all__ = [
 
 #: A float64 step number or an array of them (and the matching learning rates).
 Steps = np.float64 | NDArray[np.float64]
-
-
-def _check_lr(name: str, value: float) -> float:
-    value = float(value)
-    if not 0.0 <= value < math.inf:
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return value
-
-
-def _check_base_lr(name: str, value: ArrayLike) -> LearningRate:
-    """A base rate: a float, or an array (a sweep) whose entries are all finite and >= 0."""
-    return check_lr(value, name)
-
-
-def _check_count(name: str, value: int, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
 
 
 class Schedule:
@@ -120,7 +103,7 @@ class Schedule:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{n}={_format_value(getattr(self, n))}" for n in self._names)
+        args = ", ".join(f"{n}={format_value(getattr(self, n))}" for n in self._names)
         return f"{type(self).__name__}({args})"
 
 
@@ -141,7 +124,7 @@ class Constant(Schedule):
     _names = ("lr",)
 
     def __init__(self, lr: ArrayLike) -> None:
-        self.lr = _check_base_lr("lr", lr)
+        self.lr = check_lr(lr)
 
     def _lr(self, t: Steps) -> Steps:
         return self.lr * np.ones_like(t)
@@ -168,8 +151,8 @@ class StepLR(Schedule):
     _names = ("lr", "step_size", "gamma")
 
     def __init__(self, lr: ArrayLike, step_size: int, gamma: float = 0.1) -> None:
-        self.lr = _check_base_lr("lr", lr)
-        self.step_size = _check_count("step_size", step_size)
+        self.lr = check_lr(lr)
+        self.step_size = check_int("step_size", step_size)
         self.gamma = check_positive("gamma", gamma)
 
     def _lr(self, t: Steps) -> Steps:
@@ -197,7 +180,7 @@ class ExponentialLR(Schedule):
     _names = ("lr", "gamma")
 
     def __init__(self, lr: ArrayLike, gamma: float) -> None:
-        self.lr = _check_base_lr("lr", lr)
+        self.lr = check_lr(lr)
         self.gamma = check_positive("gamma", gamma)
 
     def _lr(self, t: Steps) -> Steps:
@@ -223,7 +206,7 @@ class InverseTimeLR(Schedule):
     _names = ("lr", "k")
 
     def __init__(self, lr: ArrayLike, k: float) -> None:
-        self.lr = _check_base_lr("lr", lr)
+        self.lr = check_lr(lr)
         self.k = check_nonnegative("k", k)
         if math.isinf(self.k):
             raise ValueError("k must be finite and >= 0, got inf")
@@ -257,9 +240,9 @@ class CosineAnnealingLR(Schedule):
     _names = ("lr", "T_max", "eta_min")
 
     def __init__(self, lr: ArrayLike, T_max: int, eta_min: float = 0.0) -> None:
-        self.lr = _check_base_lr("lr", lr)
-        self.T_max = _check_count("T_max", T_max)
-        self.eta_min = _check_lr("eta_min", eta_min)
+        self.lr = check_lr(lr)
+        self.T_max = check_int("T_max", T_max)
+        self.eta_min = check_rate("eta_min", eta_min)
 
     def _lr(self, t: Steps) -> Steps:
         return self.eta_min + (self.lr - self.eta_min) * (1.0 + np.cos(np.pi * t / self.T_max)) / 2
@@ -298,12 +281,12 @@ class LinearLR(Schedule):
         end_factor: float = 1.0,
         total_iters: int = 5,
     ) -> None:
-        self.lr = _check_base_lr("lr", lr)
+        self.lr = check_lr(lr)
         self.start_factor = float(start_factor)
         if not 0.0 < self.start_factor <= 1.0:
             raise ValueError(f"start_factor must be in (0, 1], got {start_factor!r}")
         self.end_factor = check_unit_interval("end_factor", end_factor, closed=True)
-        self.total_iters = _check_count("total_iters", total_iters)
+        self.total_iters = check_int("total_iters", total_iters)
 
     def _lr(self, t: Steps) -> Steps:
         frac = np.minimum(t, self.total_iters) / self.total_iters
@@ -364,8 +347,8 @@ class OneCycleLR(Schedule):
         final_div_factor: float = 1e4,
         three_phase: bool = False,
     ) -> None:
-        self.max_lr = _check_base_lr("max_lr", max_lr)
-        self.total_steps = _check_count("total_steps", total_steps)
+        self.max_lr = check_lr(max_lr, "max_lr")
+        self.total_steps = check_int("total_steps", total_steps)
         self.pct_start = check_unit_interval("pct_start", pct_start, closed=True)
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(f"anneal_strategy must be 'cos' or 'linear', got {anneal_strategy!r}")
@@ -414,7 +397,8 @@ class OneCycleLR(Schedule):
             unit = lr_b[i] + (lr_a[i] - lr_b[i]) / 2.0 * (np.cos(np.pi * pct) + 1)
         else:
             unit = (lr_b[i] - lr_a[i]) * pct + lr_a[i]
-        return self.max_lr * unit
+        rate: Steps = self.max_lr * unit
+        return rate
 
 
 class WarmupCosine(Schedule):
@@ -449,15 +433,15 @@ class WarmupCosine(Schedule):
     def __init__(
         self, lr: ArrayLike, warmup_steps: int, total_steps: int, eta_min: float = 0.0
     ) -> None:
-        self.lr = _check_base_lr("lr", lr)
-        self.warmup_steps = _check_count("warmup_steps", warmup_steps, minimum=0)
-        self.total_steps = _check_count("total_steps", total_steps)
+        self.lr = check_lr(lr)
+        self.warmup_steps = check_int("warmup_steps", warmup_steps, minimum=0)
+        self.total_steps = check_int("total_steps", total_steps)
         if self.total_steps <= self.warmup_steps:
             raise ValueError(
                 f"total_steps must be > warmup_steps, got total_steps={total_steps!r}, "
                 f"warmup_steps={warmup_steps!r}"
             )
-        self.eta_min = _check_lr("eta_min", eta_min)
+        self.eta_min = check_rate("eta_min", eta_min)
         if np.any(self.eta_min > self.lr):
             raise ValueError(f"eta_min must be <= lr (every entry of lr), got {eta_min!r}")
 

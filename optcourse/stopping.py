@@ -12,9 +12,10 @@ Rules combine: ``any_of(GradNorm(1e-6), TimeBudget(2.0))`` (or simply a list pas
 stops as soon as one of them fires. Divergence detection (:class:`Divergence`) is one more rule,
 switched on by default in :func:`optcourse.minimize`.
 
-The statuses are ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``,
-``"early_stopped"``, ``"time_budget"`` and ``"callback"`` (the last one is set by ``minimize`` when
-your callback returns ``True``).
+The statuses (``"converged"``, ``"max_iter"``, ``"diverged"``, ``"stalled"``, ``"early_stopped"``,
+``"time_budget"`` and ``"callback"``, the last one set by ``minimize`` when your callback returns
+``True``) are the members of :class:`optcourse.status.Status`, which also gives each one its code
+and whether it counts as success.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from optcourse._validation import check_finite_number, check_int
+from optcourse.status import Status
+
 __all__ = [
     "STATUSES",
+    "Status",
     "State",
     "Stop",
     "StoppingRule",
@@ -43,16 +48,8 @@ __all__ = [
     "as_rule",
 ]
 
-#: Every status a run can end with.
-STATUSES = (
-    "converged",
-    "max_iter",
-    "diverged",
-    "stalled",
-    "early_stopped",
-    "time_budget",
-    "callback",
-)
+#: Every status a run can end with (the names of :class:`~optcourse.status.Status`).
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
 
 
 @dataclass(slots=True)
@@ -92,8 +89,8 @@ class Stop:
 
     Attributes
     ----------
-    status : str
-        One of :data:`STATUSES`.
+    status : str or Status
+        One of :data:`STATUSES` (a :class:`~optcourse.status.Status` is stored as its name).
     message : str
         A sentence naming the rule and its numbers.
     restore_x : ndarray or None
@@ -111,6 +108,7 @@ class Stop:
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}; got {self.status!r}")
+        object.__setattr__(self, "status", Status(self.status).value)
 
 
 @runtime_checkable
@@ -140,24 +138,6 @@ class Rule:
         return {}
 
 
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number; got {value!r}") from None
-    ok = (v >= 0.0 if allow_zero else v > 0.0) and math.isfinite(v)
-    if not ok:
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be finite and {bound}; got {value!r}")
-    return v
-
-
-def _count(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}")
-    return int(value)
-
-
 class MaxIter(Rule):
     """Stop after ``n`` steps (status ``"max_iter"``): a budget, it says nothing about quality.
 
@@ -173,7 +153,7 @@ class MaxIter(Rule):
     """
 
     def __init__(self, n: int) -> None:
-        self.n = _count("n", n)
+        self.n = check_int("n", n, sep="; ")
 
     def _params(self) -> dict[str, Any]:
         return {"n": self.n}
@@ -181,7 +161,7 @@ class MaxIter(Rule):
     def check(self, state: State) -> Stop | None:
         """Fire once ``state.nit >= n``."""
         if state.nit >= self.n:
-            return Stop("max_iter", f"MaxIter: reached the budget of {self.n} iterations")
+            return Stop(Status.MAX_ITER, f"MaxIter: reached the budget of {self.n} iterations")
         return None
 
 
@@ -202,7 +182,7 @@ class GradNorm(Rule):
     """
 
     def __init__(self, tol: float) -> None:
-        self.tol = _positive("tol", tol)
+        self.tol = check_finite_number("tol", tol)
 
     def _params(self) -> dict[str, Any]:
         return {"tol": self.tol}
@@ -211,7 +191,7 @@ class GradNorm(Rule):
         """Fire once ``state.grad_norm < tol``."""
         if state.grad_norm < self.tol:
             return Stop(
-                "converged",
+                Status.CONVERGED,
                 f"GradNorm: gradient norm {state.grad_norm:.3g} < tol {self.tol:.3g} "
                 f"after {state.nit} iterations",
             )
@@ -239,8 +219,8 @@ class RelativeImprovement(Rule):
     """
 
     def __init__(self, tol: float = 1e-8, patience: int = 1) -> None:
-        self.tol = _positive("tol", tol)
-        self.patience = _count("patience", patience)
+        self.tol = check_finite_number("tol", tol)
+        self.patience = check_int("patience", patience, sep="; ")
         self.reset()
 
     def _params(self) -> dict[str, Any]:
@@ -260,7 +240,7 @@ class RelativeImprovement(Rule):
         self._bad = self._bad + 1 if rel < self.tol else 0
         if self._bad >= self.patience:
             return Stop(
-                "stalled",
+                Status.STALLED,
                 f"RelativeImprovement: relative loss improvement {rel:.3g} < tol {self.tol:.3g} "
                 f"for {self._bad} consecutive iterations, after {state.nit} iterations",
             )
@@ -291,8 +271,8 @@ class EarlyStopping(Rule):
     """
 
     def __init__(self, patience: int = 10, min_delta: float = 0.0, restore_best: bool = True):
-        self.patience = _count("patience", patience)
-        self.min_delta = _positive("min_delta", min_delta, allow_zero=True)
+        self.patience = check_int("patience", patience, sep="; ")
+        self.min_delta = check_finite_number("min_delta", min_delta, allow_zero=True)
         self.restore_best = bool(restore_best)
         self.reset()
 
@@ -330,12 +310,12 @@ class EarlyStopping(Rule):
         )
         if self.restore_best:
             return Stop(
-                "early_stopped",
+                Status.EARLY_STOPPED,
                 msg + f"; restored the best point from iteration {self.best_nit}",
                 restore_x=self.best_x,
                 restore_nit=self.best_nit,
             )
-        return Stop("early_stopped", msg)
+        return Stop(Status.EARLY_STOPPED, msg)
 
 
 class TimeBudget(Rule):
@@ -353,7 +333,7 @@ class TimeBudget(Rule):
     """
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = _positive("seconds", seconds)
+        self.seconds = check_finite_number("seconds", seconds)
 
     def _params(self) -> dict[str, Any]:
         return {"seconds": self.seconds}
@@ -362,7 +342,7 @@ class TimeBudget(Rule):
         """Fire once ``state.elapsed >= seconds``."""
         if state.elapsed >= self.seconds:
             return Stop(
-                "time_budget",
+                Status.TIME_BUDGET,
                 f"TimeBudget: {state.elapsed:.3g} s elapsed >= budget {self.seconds:.3g} s, "
                 f"after {state.nit} iterations",
             )
@@ -392,7 +372,9 @@ class Divergence(Rule):
     """
 
     def __init__(self, max_growth: float | None = 1e8, bound: float | None = None) -> None:
-        self.max_growth = None if max_growth is None else _positive("max_growth", max_growth)
+        self.max_growth = (
+            None if max_growth is None else check_finite_number("max_growth", max_growth)
+        )
         self.bound = None if bound is None else float(bound)
         if self.bound is not None and math.isnan(self.bound):
             raise ValueError("bound must be a number or None; got nan")
@@ -420,18 +402,18 @@ class Divergence(Rule):
                 return None
         where = f"at iteration {state.nit}"
         if not math.isfinite(f):
-            return Stop("diverged", f"Divergence: loss is {f} {where}")
+            return Stop(Status.DIVERGED, f"Divergence: loss is {f} {where}")
         if not math.isfinite(state.grad_norm):
-            return Stop("diverged", f"Divergence: gradient norm is {state.grad_norm} {where}")
+            return Stop(Status.DIVERGED, f"Divergence: gradient norm is {state.grad_norm} {where}")
         if not x_ok:
-            return Stop("diverged", f"Divergence: x has non-finite entries {where}")
+            return Stop(Status.DIVERGED, f"Divergence: x has non-finite entries {where}")
         if f > self._limit:
             return Stop(
-                "diverged",
+                Status.DIVERGED,
                 f"Divergence: loss {f:.3g} grew past {self._limit:.3g} (initial loss "
                 f"{self.fun0:.3g} + max_growth {self.max_growth:.3g} x max(|initial|, 1)) {where}",
             )
-        return Stop("diverged", f"Divergence: loss {f:.3g} > bound {self.bound:.3g} {where}")
+        return Stop(Status.DIVERGED, f"Divergence: loss {f:.3g} > bound {self.bound:.3g} {where}")
 
 
 class AnyOf(Rule):

@@ -1,7 +1,8 @@
 """Answers as plain data, and how one is compared with the expected one.
 
-What crosses from a notebook kernel to the grader is plain data (:func:`to_plain`): ``None``,
-bools, numbers, strings, lists and dicts. :func:`compare` checks a value against the expected one
+What crosses from a notebook kernel to the grader is plain data (:func:`to_plain`, from
+:mod:`optcourse.plain`, the one value boundary shared with the grader's kernel): ``None``, bools,
+numbers, strings, lists and dicts. :func:`compare` checks a value against the expected one
 (form first, then the numbers within tolerances) and says in words what is wrong, without giving
 the answer away; :func:`probe_problem` words a value that could not be produced at all
 (:class:`ProbeError`). :mod:`optcourse.assignment.specs` builds the tests on these.
@@ -16,11 +17,14 @@ from typing import Any, Union
 
 import numpy as np
 
+from optcourse.plain import NotPlainError, Unanswered, to_plain
+
 __all__ = [
     "PlainValue",
     "ProbeError",
     "Verdict",
     "Code",
+    "NotPlainError",
     "Unanswered",
     "to_plain",
     "compare",
@@ -29,8 +33,6 @@ __all__ = [
 
 PlainValue = Union[None, bool, int, float, str, list, dict]  # noqa: UP007 (a runtime alias)
 """Plain data: what crosses from a notebook kernel to the grader (as JSON)."""
-
-_MAX_ELEMENTS = 100_000
 
 
 @dataclass(frozen=True)
@@ -74,48 +76,6 @@ class Code:
     def evaluate(self) -> Any:
         """Return the object this source text denotes (trusted instructor code)."""
         return eval(self.source, {"np": np, "math": math})  # noqa: S307
-
-
-class Unanswered(Exception):
-    """The value is still the ``...`` placeholder."""
-
-
-# ----------------------------------------------------------------------------------------------
-# Kernel side: turning a student's value into plain data.
-
-
-def to_plain(value: Any, _depth: int = 0) -> PlainValue:
-    """Convert ``value`` to plain data (numbers, strings, lists, dicts); ``TypeError`` if it is not.
-
-    numpy scalars become Python numbers, arrays and tuples become (nested) lists. ``...`` (the
-    placeholder of an unanswered question) raises an "unanswered" error.
-    """
-    if _depth > 20:
-        raise TypeError("the value is nested too deeply to be an answer")
-    if value is Ellipsis:
-        raise Unanswered("it is still `...`: replace the `...` with your answer")
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    if isinstance(value, (complex, np.complexfloating)):
-        raise TypeError("it is a complex number; a real number is expected")
-    if isinstance(value, np.ndarray):
-        if value.size > _MAX_ELEMENTS:
-            raise TypeError(f"it is an array of {value.size} numbers, too large to be an answer")
-        return to_plain(value.tolist(), _depth + 1)
-    if isinstance(value, (list, tuple)):
-        if len(value) > _MAX_ELEMENTS:
-            raise TypeError(f"it is a sequence of {len(value)} items, too long to be an answer")
-        return [to_plain(v, _depth + 1) for v in value]
-    if isinstance(value, dict):
-        return {str(k): to_plain(v, _depth + 1) for k, v in value.items()}
-    kind = "function" if callable(value) else type(value).__name__
-    raise TypeError(f"it is a {kind}, not a number, string or list")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -254,7 +214,7 @@ def probe_problem(value: ProbeError, expression: str) -> str:
         return f"`{clip_text(expression)}` did not finish: {value.message} (an endless loop?)"
     if value.kind == "NotImplementedError":
         return f"`{expression}` is not implemented yet (it raises NotImplementedError)"
-    if value.kind == "TypeError" and value.message.startswith("it is"):
+    if value.kind == NotPlainError.__name__:  # refused by to_plain, in the notebook or the kernel
         return f"`{expression}`: {value.message}"
     return f"evaluating `{clip_text(expression)}` raised {value.kind}: {clip_text(value.message)}"
 

@@ -1,9 +1,10 @@
 """An isolated kernel for one student submission: a fresh, limited, unprivileged Python process.
 
-:class:`Kernel` starts ``python -I`` running :mod:`optcourse.grading.probe` in a temporary folder
-that holds only a copy of the submission, sends it cells to execute and probe expressions to
-evaluate, and reads back plain data over a private pipe. The grader never unpickles anything:
-replies are parsed with ``json.loads`` and their size is capped.
+:class:`Kernel` starts ``python -I`` running :mod:`optcourse.grading.probe` (together with the
+value boundary :mod:`optcourse.plain`: see :func:`~optcourse.grading.probe.kernel_program`) in a
+temporary folder that holds only a copy of the submission, sends it cells to execute and probe
+expressions to evaluate, and reads back plain data over a private pipe. The grader never
+unpickles anything: replies are parsed with ``json.loads`` and their size is capped.
 
 What protects the grader (see :func:`isolation_mode`):
 
@@ -218,7 +219,7 @@ class Kernel:
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        argv = [self.python or sys.executable, "-I", "-c", Path(_probe.__file__).read_text()]
+        argv = [self.python or sys.executable, "-I", "-c", _probe.kernel_program()]
         if self.mode == "root-ns":
             argv = ["unshare", *NS_ARGS, "--", *argv]
         elif self.mode == "user-ns":

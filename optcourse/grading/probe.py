@@ -1,8 +1,9 @@
 """The kernel side of grading: run a student's cells and answer probes with plain data.
 
-This file is the program that runs *inside* the student's kernel process. The grader reads its
-source and starts it with ``python -I -c SOURCE`` (so it does not depend on the student's process
-being able to import ``optcourse``). It only uses the standard library at start-up.
+This file is the program that runs *inside* the student's kernel process. The grader starts it
+with ``python -I -c PROGRAM``, where :func:`kernel_program` builds ``PROGRAM`` from the source text
+of :mod:`optcourse.plain` (the value boundary) and of this file, so the kernel never needs to
+import ``optcourse``. It only uses the standard library at start-up.
 
 Protocol (one JSON object per line):
 
@@ -16,107 +17,71 @@ Protocol (one JSON object per line):
   captures separately and never parses.
 
 Nothing here decides pass or fail: a probe's value is converted to plain data (numbers, strings,
-lists, dicts) with :func:`to_plain` and the grader, in its own process, judges it. The student's
-code can of course rewrite anything in this process; the worst it can achieve is lying about its
-own values, which the grader's hidden, randomly drawn inputs make worthless."""
+lists, dicts) with :func:`optcourse.plain.to_plain`, the same function the notebook's feedback
+uses, and the grader, in its own process, judges it. The student's code can of course rewrite
+anything in this process; the worst it can achieve is lying about its own values, which the
+grader's hidden, randomly drawn inputs make worthless."""
 
 from __future__ import annotations
 
 import math
 import os
 import sys
+import types
 from typing import Any
 
-#: Largest number of scalars one probe value may contain.
-MAX_ITEMS = 1_000_000
-#: Deepest nesting of lists/dicts accepted.
-MAX_DEPTH = 32
-#: Longest string accepted (characters).
-MAX_STR = 100_000
-#: Largest integer accepted, in bits (about 1200 digits: far beyond any float, and short enough
-#: for the grader's ``json.loads``, which refuses integers of more than 4300 digits).
-MAX_INT_BITS = 4096
+# Inside the kernel, kernel_program() has loaded optcourse/plain.py under this name; everywhere
+# else (the grader's process, the tests) it is imported as usual.
+PLAIN_MODULE = "optcourse_plain"
+_plain: types.ModuleType
+if PLAIN_MODULE in sys.modules:
+    _plain = sys.modules[PLAIN_MODULE]
+else:
+    from optcourse import plain as _plain
 
+NotPlainError = _plain.NotPlainError
+Unanswered = _plain.Unanswered
+to_plain = _plain.to_plain
 
-# Bound now, so that student code patching the builtins cannot change how values are converted.
-_isinstance, _type, _str, _list, _float, _int = isinstance, type, str, list, float, int
-_bool, _complex, _tuple, _dict, _len = bool, complex, tuple, dict, len
+# Bound now, so that student code patching the builtins cannot change how replies are encoded.
+_type, _str, _float, _int, _bool = type, str, float, int, bool
+_list, _dict = list, dict
 _exec, _eval, _compile, _INF = exec, eval, compile, math.inf
 try:  # the C function cannot be patched from Python
     from _json import encode_basestring_ascii as _quote
 except ImportError:  # pragma: no cover
     from json.encoder import py_encode_basestring_ascii as _quote
 
+_BOOTSTRAP = """\
+import sys, types
+def _load(name, source):
+    module = types.ModuleType(name)
+    sys.modules[name] = module
+    exec(compile(source, "<" + name + ">", "exec"), module.__dict__)
+    return module
+_load({plain_name!r}, {plain!r})
+_load("optcourse_probe", {probe!r}).main()
+"""
 
-class NotPlainError(TypeError):
-    """A value that cannot be turned into plain data (numbers, strings, lists, dicts)."""
+
+def kernel_program() -> str:
+    """The Python source the grader runs in the kernel (``python -I -c ...``).
+
+    It loads the source of :mod:`optcourse.plain` as the module ``optcourse_plain``, then this
+    file's source (which takes ``to_plain`` from there), and runs :func:`main`. Only the text of
+    the two files crosses; nothing is imported from ``optcourse`` inside the kernel.
+    """
+    from pathlib import Path  # the grader's side only: the kernel does not load pathlib for this
+
+    return _BOOTSTRAP.format(
+        plain_name=PLAIN_MODULE,
+        plain=Path(_plain.__file__ or "").read_text(encoding="utf-8"),
+        probe=Path(__file__).read_text(encoding="utf-8"),
+    )
 
 
 def _type_name(obj: Any) -> str:
     return _str(_type(obj).__name__)
-
-
-def to_plain(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any:
-    """Convert ``obj`` to JSON-ready plain data, or raise :class:`NotPlainError`.
-
-    Accepted: ``None``, ``bool``, ``int``, ``float`` (NaN and infinities kept), ``str``, numpy
-    scalars and arrays of numbers or booleans, lists and tuples (become lists) and dicts with string
-    keys, nested. Subclasses of ``int``/``float``/``str`` are reduced to the built-in value they
-    store, so overriding ``__eq__``, ``__float__`` or ``__repr__`` changes nothing. Anything else
-    (an arbitrary object, a function, an object with a forged ``__array__``) is refused with a
-    message naming its type.
-    """
-    budget = _budget if _budget is not None else [MAX_ITEMS]
-    if _depth > MAX_DEPTH:
-        raise NotPlainError(f"the value is nested more than {MAX_DEPTH} levels deep")
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise NotPlainError(f"the value has more than {MAX_ITEMS} elements")
-    if obj is None or obj is True or obj is False:
-        return obj
-    if _isinstance(obj, _bool):  # a bool subclass cannot exist, but be explicit
-        return _bool(obj)
-    if _isinstance(obj, _int):
-        if _int.bit_length(obj) > MAX_INT_BITS:
-            raise NotPlainError(f"the integer has more than {MAX_INT_BITS} bits; expected a number")
-        return _int.__index__(obj)
-    if _isinstance(obj, _float):
-        return _float.__float__(obj)
-    if _isinstance(obj, _complex):
-        raise NotPlainError("got a complex number; expected a real number")
-    if _isinstance(obj, _str):
-        text = _str.__str__(obj)
-        if _len(text) > MAX_STR:
-            raise NotPlainError(f"the string is longer than {MAX_STR} characters")
-        return text
-    if _isinstance(obj, (_list, _tuple)):
-        items = _list.__iter__(obj) if _isinstance(obj, _list) else _tuple.__iter__(obj)
-        return [to_plain(item, _depth + 1, budget) for item in items]
-    if _isinstance(obj, _dict):
-        out = {}
-        for key, value in _dict.items(obj):
-            if not _isinstance(key, _str):
-                raise NotPlainError(f"a dict key has type {_type_name(key)}; expected str")
-            out[_str.__str__(key)] = to_plain(value, _depth + 1, budget)
-        return out
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:
-        if _isinstance(obj, numpy.ndarray):
-            base = numpy.ndarray.view(obj, numpy.ndarray)
-            if base.dtype.kind not in "biuf":
-                raise NotPlainError(f"got an array of dtype {base.dtype}; expected numbers")
-            if base.size > budget[0]:
-                raise NotPlainError(f"the array has more than {MAX_ITEMS} elements")
-            budget[0] -= _int(base.size)
-            return numpy.ndarray.tolist(base)
-        if _isinstance(obj, numpy.generic):
-            if obj.dtype.kind not in "biuf":
-                raise NotPlainError(f"got a numpy {_type_name(obj)}; expected a real number")
-            return to_plain(obj.item(), _depth + 1, budget)
-    raise NotPlainError(
-        f"got a value of type {_type_name(obj)}; expected a number, a string, "
-        "a list or a numpy array"
-    )
 
 
 def encode(value: Any) -> str:
@@ -308,15 +273,8 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
                 warnings.resetwarnings()
                 warnings.simplefilter("ignore")
                 value = _eval(_compile(request["expr"], "<probe>", "eval"), namespace)
-                if value is Ellipsis:
-                    answer = {
-                        "id": rid,
-                        "ok": False,
-                        "exc": "Unanswered",
-                        "error": "still the `...` placeholder: write your answer",
-                    }
-                else:
-                    answer = {"id": rid, "ok": True, "value": to_plain(value)}
+                # ``...`` raises Unanswered here, reported as exc "Unanswered" like any exception
+                answer = {"id": rid, "ok": True, "value": to_plain(value)}
             else:
                 answer = {"id": rid, "ok": False, "error": f"unknown op {op!r}"}
         except KeyboardInterrupt:

@@ -106,21 +106,24 @@ class LeastSquares(_DataObjective):
         theta = self._points(x)
         Xb, yb = self._rows(batch)
         r = theta @ Xb.T - yb
-        return 0.5 * np.mean(r**2, axis=-1)
+        loss: FloatArray = 0.5 * np.mean(r**2, axis=-1)
+        return loss
 
     def grad(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
         """Return Xᵀ(Xθ − y)/m over the batch rows, shape ``(..., d)``."""
         theta = self._points(x)
         Xb, yb = self._rows(batch)
         r = theta @ Xb.T - yb
-        return r @ Xb / Xb.shape[0]
+        g: FloatArray = r @ Xb / Xb.shape[0]
+        return g
 
     def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
         """Return XᵀX/m (the same at every θ), shape ``(..., d, d)``."""
         theta = self._points(x)
         Xb, _ = self._rows(batch)
         H = Xb.T @ Xb / Xb.shape[0]
-        return np.broadcast_to(H, theta.shape[:-1] + H.shape).copy()
+        batched: FloatArray = np.broadcast_to(H, theta.shape[:-1] + H.shape).copy()
+        return batched
 
     def __repr__(self) -> str:
         return f"LeastSquares(n_samples={self.n_samples}, n_features={self.dim})"
@@ -169,13 +172,15 @@ class LogisticRegression(_DataObjective):
         Xb, yb = self._rows(batch)
         z = theta @ Xb.T
         loss = np.mean(np.logaddexp(0.0, z) - yb * z, axis=-1)
-        return loss + 0.5 * self.l2 * np.sum(theta**2, axis=-1)
+        total: FloatArray = loss + 0.5 * self.l2 * np.sum(theta**2, axis=-1)
+        return total
 
     def grad(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
         """Return Xᵀ(σ(Xθ) − y)/m + l2·θ over the batch rows, shape ``(..., d)``."""
         theta = self._points(x)
         Xb, yb = self._rows(batch)
-        return (_sigmoid(theta @ Xb.T) - yb) @ Xb / Xb.shape[0] + self.l2 * theta
+        g: FloatArray = (_sigmoid(theta @ Xb.T) - yb) @ Xb / Xb.shape[0] + self.l2 * theta
+        return g
 
     def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
         """Return Xᵀ diag(σ(1 − σ)) X/m + l2·I over the batch rows, shape ``(..., d, d)``."""
@@ -183,7 +188,8 @@ class LogisticRegression(_DataObjective):
         Xb, _ = self._rows(batch)
         s = _sigmoid(theta @ Xb.T)
         H = np.einsum("...k,ki,kj->...ij", s * (1.0 - s), Xb, Xb) / Xb.shape[0]
-        return H + self.l2 * np.eye(self.dim)
+        H_reg: FloatArray = H + self.l2 * np.eye(self.dim)
+        return H_reg
 
     def predict_proba(self, x: npt.ArrayLike, X: npt.ArrayLike | None = None) -> FloatArray:
         """Return σ(Xθ), the probability of label 1 per row of ``X`` (default: training X)."""

@@ -82,7 +82,8 @@ class Quadratic(Objective):
     @property
     def eigenvalues(self) -> FloatArray:
         """Eigenvalues of H in ascending order."""
-        return self._eigs.copy()
+        eigs: FloatArray = self._eigs.copy()
+        return eigs
 
     @property
     def lambda_min(self) -> float:
@@ -114,7 +115,8 @@ class Quadratic(Objective):
     def hessian(self, x: npt.ArrayLike) -> FloatArray:
         """Return H repeated over the batch axes, shape ``(..., n, n)``."""
         p = self._points(x)
-        return np.broadcast_to(self.H, p.shape[:-1] + self.H.shape).copy()
+        H: FloatArray = np.broadcast_to(self.H, p.shape[:-1] + self.H.shape).copy()
+        return H
 
     def __repr__(self) -> str:
         if self.dim > 4:

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_nonnegative, check_positive
+from .._validation import LearningRate, check_nonnegative, check_positive
+from .base import Optimizer
 
 
 class Adagrad(Optimizer):
@@ -95,4 +96,5 @@ class Adagrad(Optimizer):
             g = g + self.weight_decay * p
         clr = lr / (1.0 + (step - 1) * self.lr_decay) if self.lr_decay != 0.0 else lr
         s = state["sum"] = state["sum"] + g * g
-        return p - (clr * g) / (np.sqrt(s) + self.eps)
+        stepped: NDArray[Any] = p - (clr * g) / (np.sqrt(s) + self.eps)
+        return stepped

@@ -23,7 +23,8 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_betas, check_nonnegative, check_positive
+from .._validation import LearningRate, check_betas, check_nonnegative, check_positive
+from .base import Optimizer
 
 
 class Adam(Optimizer):
@@ -119,7 +120,8 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = np.maximum(state["max_exp_avg_sq"], v)
         step_size = lr / (1.0 - beta1**step)
         denom = np.sqrt(v) / (1.0 - beta2**step) ** 0.5 + self.eps
-        return p - (step_size * m) / denom
+        stepped: NDArray[Any] = p - (step_size * m) / denom
+        return stepped
 
 
 class AdamW(Adam):

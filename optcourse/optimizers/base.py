@@ -18,70 +18,31 @@ independent runs, one per learning rate, in a single vectorized pass.
 
 from __future__ import annotations
 
-import math
 from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: A float or an array of floats that broadcasts against the parameters.
-LearningRate = float | NDArray[np.float64]
+from optcourse._validation import (
+    LearningRate,
+    check_betas,
+    check_lr,
+    check_nonnegative,
+    check_positive,
+    check_unit_interval,
+    format_value,
+)
 
-
-def check_nonnegative(name: str, value: float) -> float:
-    """Return ``value`` as a float; raise ``ValueError`` unless ``value >= 0`` (inf allowed)."""
-    value = float(value)
-    if not value >= 0.0:  # also rejects NaN
-        raise ValueError(f"{name} must be >= 0, got {value!r}")
-    return value
-
-
-def check_positive(name: str, value: float) -> float:
-    """Return ``value`` as a float, or raise ``ValueError`` unless it is finite and ``> 0``."""
-    value = float(value)
-    if not 0.0 < value < math.inf:
-        raise ValueError(f"{name} must be > 0 and finite, got {value!r}")
-    return value
-
-
-def check_unit_interval(name: str, value: float, *, closed: bool = False) -> float:
-    """Return ``value`` as a float; raise unless it is in ``[0, 1)`` (``[0, 1]`` if ``closed``)."""
-    value = float(value)
-    ok = 0.0 <= value <= 1.0 if closed else 0.0 <= value < 1.0
-    if not ok:
-        interval = "[0, 1]" if closed else "[0, 1)"
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
-
-
-def check_betas(betas: tuple[float, float]) -> tuple[float, float]:
-    """Validate Adam-style ``betas = (beta1, beta2)``: two numbers, each in ``[0, 1)``."""
-    try:
-        beta1, beta2 = betas
-    except (TypeError, ValueError):
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
-    return check_unit_interval("betas[0]", beta1), check_unit_interval("betas[1]", beta2)
-
-
-def check_lr(lr: ArrayLike, name: str = "lr") -> LearningRate:
-    """Return a valid learning rate: a float, or a float64 array, every entry finite and >= 0."""
-    if isinstance(lr, (float, int)) and not isinstance(lr, bool):
-        value = float(lr)
-        if not 0.0 <= value < math.inf:
-            raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-        return value
-    arr = np.asarray(lr, dtype=np.float64)
-    if arr.ndim == 0:
-        return check_lr(float(arr), name)
-    if not np.all((arr >= 0.0) & (arr < math.inf)):
-        raise ValueError(f"every entry of {name} must be finite and >= 0 (got min {arr.min()!r})")
-    return arr
-
-
-def _format_value(value: Any) -> str:
-    if isinstance(value, np.ndarray):
-        return f"array(shape={value.shape})"
-    return repr(value)
+# The checks live in optcourse._validation; they stay importable from here for existing code.
+__all__ = [
+    "LearningRate",
+    "Optimizer",
+    "check_betas",
+    "check_lr",
+    "check_nonnegative",
+    "check_positive",
+    "check_unit_interval",
+]
 
 
 class Optimizer:
@@ -160,5 +121,5 @@ class Optimizer:
         raise NotImplementedError
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{n}={_format_value(getattr(self, n))}" for n in self._hyper_names)
+        args = ", ".join(f"{n}={format_value(getattr(self, n))}" for n in self._hyper_names)
         return f"{type(self).__name__}({args})"

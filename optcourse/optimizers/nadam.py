@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_betas, check_nonnegative, check_positive
+from .._validation import LearningRate, check_betas, check_nonnegative, check_positive
+from .base import Optimizer
 
 
 class NAdam(Optimizer):
@@ -117,4 +118,5 @@ class NAdam(Optimizer):
         c_avg = lr * mu_next / (1.0 - mu_product * mu_next)
         # two separate updates, in the order torch applies them
         p = p - (c_grad * g) / denom
-        return p - (c_avg * m) / denom
+        stepped: NDArray[Any] = p - (c_avg * m) / denom
+        return stepped

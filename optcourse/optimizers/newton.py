@@ -13,7 +13,8 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import Optimizer, check_lr, check_nonnegative
+from .._validation import check_lr, check_nonnegative
+from .base import Optimizer
 
 
 class Newton(Optimizer):

@@ -21,13 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .base import (
-    LearningRate,
-    Optimizer,
-    check_nonnegative,
-    check_positive,
-    check_unit_interval,
-)
+from .._validation import LearningRate, check_nonnegative, check_positive, check_unit_interval
+from .base import Optimizer
 
 
 class RMSprop(Optimizer):
@@ -114,5 +109,7 @@ class RMSprop(Optimizer):
             d = np.sqrt(v) + self.eps
         if self.momentum > 0.0:
             buf = state["momentum_buffer"] = self.momentum * state["momentum_buffer"] + g / d
-            return p - lr * buf
-        return p - (lr * g) / d
+            stepped: NDArray[Any] = p - lr * buf
+            return stepped
+        stepped = p - (lr * g) / d
+        return stepped

@@ -18,7 +18,8 @@ from typing import Any
 
 from numpy.typing import ArrayLike, NDArray
 
-from .base import LearningRate, Optimizer, check_nonnegative
+from .._validation import LearningRate, check_nonnegative
+from .base import Optimizer
 
 
 class SGD(Optimizer):
