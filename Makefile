@@ -7,13 +7,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install npm-assets book test lint typecheck pytest browser-deps bench lab clean
+.PHONY: help install npm-assets book test test-oldest lint typecheck pytest browser-deps bench lab clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   lint, type-check, build the book and run every test"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make bench  run the speed benchmarks in bench/"
+	@echo "make test-oldest   the library's tests on the oldest supported Python, numpy, matplotlib"
 	@echo "OPTCOURSE_SKIP_BROWSER=1 make test   skip the browser test (the summary says so)"
 
 $(STAMP): pyproject.toml
@@ -74,6 +75,10 @@ else
 endif
 
 test: lint typecheck browser-deps book pytest
+
+# The declared lower bounds (requires-python, numpy, matplotlib), tested once: .ci/run calls it.
+test-oldest:
+	bash .ci/test-oldest
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
