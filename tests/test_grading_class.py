@@ -7,6 +7,7 @@ These tests come from an adversarial review of the grader: each one pins a hole 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
 import json
@@ -54,8 +55,9 @@ def _write(path: Path, cells: list[str]) -> Path:
 
 
 def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases():
-    """``make_probes`` stores the drawn cases on the spec; with ``--jobs 2`` another thread drew
-    new cases between one submission's probes and its judgement, so a correct answer failed."""
+    """With ``--jobs 2`` another thread draws new cases between one submission's probes and its
+    judgement: once the drawn cases were stored on the spec and a correct answer failed; now they
+    travel in the ``Probes`` value and the spec cannot change (a frozen dataclass)."""
     pytest.importorskip("nbformat")
     from optcourse.assignment.master import load_assignment
 
@@ -70,6 +72,8 @@ def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases(
 
     result = run_test(spec, np.random.default_rng(1), ask)
     assert (result.status, result.score, result.max_score) == ("passed", 2.0, 2.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.cases = ()  # type: ignore[misc]
 
 
 def test_two_jobs_grade_a_class_of_correct_notebooks_fully(tmp_path, assignment):

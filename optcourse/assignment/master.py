@@ -12,6 +12,7 @@ from optcourse.assignment.notebook import (
     AssignmentError,
     Question,
     Role,
+    assignment_metadata,
     cell_role,
     check_structure,
     parse_questions,
@@ -20,6 +21,7 @@ from optcourse.assignment.notebook import (
     role_keys,
 )
 from optcourse.assignment.specs import TestSpec
+from optcourse.assignment.student import make_student_notebook
 
 __all__ = ["Assignment", "load_assignment", "assignment_metadata"]
 
@@ -82,23 +84,6 @@ class Assignment:
         check_structure(nb, self.student_keys, where=where)
 
 
-def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
-    """The ``optcourse`` notebook metadata (assignment, version, title), validated."""
-    meta = nb.metadata.get("optcourse")
-    if not isinstance(meta, dict):
-        raise AssignmentError(
-            f"{where}: no 'optcourse' notebook metadata: not an assignment notebook"
-        )
-    for key in ("assignment", "version"):
-        if not isinstance(meta.get(key), str) or not meta[key]:
-            raise AssignmentError(f"{where}: notebook metadata optcourse.{key} must be a string")
-    return {
-        "assignment": meta["assignment"],
-        "version": meta["version"],
-        "title": str(meta.get("title", meta["assignment"])),
-    }
-
-
 def _fingerprint(nb: Any) -> str:
     content = {
         "metadata": nb.metadata.get("optcourse"),
@@ -132,8 +117,6 @@ def load_assignment(path: str | Path) -> Assignment:
     Runs the test cells in recording mode (instructor code, trusted) to collect the
     :class:`~optcourse.exercise.TestSpec` of every public and hidden test.
     """
-    from optcourse.assignment.assign import make_student_notebook
-
     where = str(path)
     nb = read_notebook(path)
     _check_cell_ids(path)

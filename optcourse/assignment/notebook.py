@@ -6,7 +6,8 @@ A master notebook (``solutions/NN_topic.ipynb``) has ``metadata["optcourse"] = {
 * ``{"question": "q3", "points": 2, "level": "A", "graded": "auto"}``: the question (markdown);
 * ``{"solution": "q3"}``: the reference answer (code between ``# BEGIN SOLUTION`` and
   ``# END SOLUTION``, or lines ending in ``# SOLUTION``; a markdown cell is a model answer);
-* ``{"tests": "q3", "visibility": "public"}`` or ``"hidden"``: calls to :mod:`optcourse.exercise`;
+* ``{"tests": "q3", "visibility": "public"}`` or ``"hidden"``: calls of the check functions
+  (:mod:`optcourse.assignment.checks`, which students import from :mod:`optcourse.exercise`);
 * ``{"rubric": "q9"}``: how a person grades a free-text question;
 * ``{"master_only": true}``: any other cell the student must not see.
 """
@@ -22,9 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from optcourse import exercise
+from optcourse.assignment.checks import record_cell
 from optcourse.assignment.specs import TestSpec
 
 __all__ = [
@@ -32,6 +31,7 @@ __all__ = [
     "Role",
     "Question",
     "read_notebook",
+    "assignment_metadata",
     "cell_role",
     "role_keys",
     "parse_questions",
@@ -124,6 +124,23 @@ def read_notebook(path: str | Path) -> Any:
     return nb
 
 
+def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
+    """The ``optcourse`` notebook metadata (assignment, version, title), validated."""
+    meta = nb.metadata.get("optcourse")
+    if not isinstance(meta, dict):
+        raise AssignmentError(
+            f"{where}: no 'optcourse' notebook metadata: not an assignment notebook"
+        )
+    for key in ("assignment", "version"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise AssignmentError(f"{where}: notebook metadata optcourse.{key} must be a string")
+    return {
+        "assignment": meta["assignment"],
+        "version": meta["version"],
+        "title": str(meta.get("title", meta["assignment"])),
+    }
+
+
 def cell_role(cell: Any) -> Role | None:
     """The :class:`Role` of a cell from its metadata, or None for an ordinary cell."""
     meta = cell.get("metadata", {}).get("optcourse")
@@ -206,15 +223,9 @@ def parse_questions(nb: Any, *, where: str = "notebook") -> list[Question]:
     ]
 
 
-def _namespace() -> dict[str, Any]:
-    ns: dict[str, Any] = {"np": np, "math": math}
-    ns.update({name: getattr(exercise, name) for name in exercise.__all__})
-    return ns
-
-
 def record_tests(
     nb: Any, *, visibility: tuple[str, ...] = ("public", "hidden"), where: str = "notebook"
-):
+) -> list[TestSpec]:
     """Execute the test cells of ``nb`` in recording mode; return their named TestSpecs."""
     specs: list[TestSpec] = []
     counters: Counter[str] = Counter()
@@ -224,14 +235,12 @@ def record_tests(
             continue
         if cell.cell_type != "code":
             raise AssignmentError(f"{where}: cell {index} ({role.label}) must be a code cell")
-        with exercise.recording() as recorded:
-            try:
-                exec(compile(cell.source, f"<{role.label}>", "exec"), _namespace())  # noqa: S102
-            except Exception as exc:
-                raise AssignmentError(
-                    f"{where}: cell {index} ({role.label}) does not run:"
-                    f" {type(exc).__name__}: {exc}"
-                ) from None
+        try:
+            recorded = record_cell(cell.source, f"<{role.label}>")
+        except Exception as exc:  # instructor code: any error is a broken test cell
+            raise AssignmentError(
+                f"{where}: cell {index} ({role.label}) does not run: {type(exc).__name__}: {exc}"
+            ) from None
         if not recorded:
             raise AssignmentError(f"{where}: cell {index} ({role.label}) declares no check")
         for spec in recorded:
@@ -243,8 +252,7 @@ def record_tests(
                 )
             stem = f"{spec.question}.{spec.visibility}"
             counters[stem] += 1
-            spec.name = f"{stem}.{counters[stem]}"
-            specs.append(spec)
+            specs.append(spec.named(f"{stem}.{counters[stem]}"))
     return specs
 
 

@@ -12,7 +12,6 @@ A whole class is graded by :mod:`optcourse.grading.batch`.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -23,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from optcourse.assignment.specs import Probes, TestSpec
+from optcourse.assignment.values import ProbeError
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
 from optcourse.grading.results import (
     HIDDEN_VISIBILITY,
@@ -35,21 +36,15 @@ from optcourse.grading.results import (
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
 
 
-def _probe_error(kind: str, message: str) -> Any:
-    from optcourse.exercise import ProbeError
-
-    return ProbeError(kind, message)
-
-
 def _to_value(reply: Reply) -> Any:
     """A kernel reply as what ``TestSpec.judge`` expects: plain data or a ``ProbeError``."""
     if reply.ok:
         return reply.value
     if reply.kind == "error":
-        return _probe_error(reply.exc or "Error", reply.error)
+        return ProbeError(reply.exc or "Error", reply.error)
     if reply.kind == "timeout":
-        return _probe_error("Timeout", reply.error)
-    return _probe_error("KernelStopped", reply.error)
+        return ProbeError("Timeout", reply.error)
+    return ProbeError("KernelStopped", reply.error)
 
 
 def file_sha256(path: Path) -> str:
@@ -191,10 +186,10 @@ def _merge(assignment: Any, tests: list[TestResult]) -> list[TestResult]:
     return sorted(both, key=lambda t: order.get(t.question, len(order)))
 
 
-def _judge(spec: Any, values: list[Any]) -> TestResult:
+def _judge(spec: TestSpec, probes: Probes, values: list[Any]) -> TestResult:
     points = float(spec.points)
     try:
-        verdict = spec.judge(values)
+        verdict = spec.judge(probes, values)
         score = float(verdict.score)
         passed = bool(verdict.passed)
         message = str(verdict.message)
@@ -219,17 +214,15 @@ def _judge(spec: Any, values: list[Any]) -> TestResult:
     )
 
 
-def run_test(spec: Any, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
+def run_test(spec: TestSpec, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
     """Draw ``spec``'s probes from ``rng``, ask each one with ``ask`` and judge the replies.
 
-    ``make_probes`` remembers the drawn cases on the spec for ``judge``; the assignment's specs
-    are shared by the submissions graded in parallel (``--jobs``), so each use works on its own
-    shallow copy and one submission's cases can never be judged against another's answers.
+    Specs are immutable and the drawn cases travel in the :class:`Probes` value, so the
+    submissions graded in parallel (``--jobs``) share the assignment's specs safely.
     """
-    spec = copy.copy(spec)
     probes = spec.make_probes(rng)
-    values = [_to_value(ask(expr)) for expr in probes]
-    return _judge(spec, values)
+    values = [_to_value(ask(expr)) for expr in probes.expressions]
+    return _judge(spec, probes, values)
 
 
 def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path]:
