@@ -5,12 +5,13 @@
 """
 
 from optcourse.assignment.master import Assignment, load_assignment
-from optcourse.assignment.notebook import AssignmentError, Question, Role
+from optcourse.assignment.notebook import AssignmentError, NoHiddenTestError, Question, Role
 from optcourse.assignment.specs import ProbeError, TestSpec, Verdict
 
 __all__ = [
     "Assignment",
     "AssignmentError",
+    "NoHiddenTestError",
     "ProbeError",
     "Question",
     "Role",

@@ -28,6 +28,7 @@ from optcourse.assignment.specs import TestSpec
 
 __all__ = [
     "AssignmentError",
+    "NoHiddenTestError",
     "Role",
     "Question",
     "read_notebook",
@@ -38,6 +39,7 @@ __all__ = [
     "record_tests",
     "public_specs",
     "check_structure",
+    "normal_source",
 ]
 
 LEVELS = ("A", "B", "C", "D")
@@ -45,6 +47,11 @@ LEVELS = ("A", "B", "C", "D")
 
 class AssignmentError(ValueError):
     """A notebook that is missing, unreadable or not in the assignment format (clear message)."""
+
+
+class NoHiddenTestError(AssignmentError):
+    """An auto-graded question without a hidden test: the notebook is not a master (often a
+    student notebook given where the master was meant)."""
 
 
 @dataclass(frozen=True)
@@ -142,8 +149,12 @@ def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
 
 
 def cell_role(cell: Any) -> Role | None:
-    """The :class:`Role` of a cell from its metadata, or None for an ordinary cell."""
-    meta = cell.get("metadata", {}).get("optcourse")
+    """The :class:`Role` of a cell from its metadata, or None for an ordinary cell.
+
+    ``cell`` is a notebook node or the plain dict of a submission: a cell whose metadata is not
+    a mapping has no role. Raises only :class:`AssignmentError` (a bad visibility)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("optcourse") if isinstance(metadata, dict) else None
     if not isinstance(meta, dict):
         return None
     if meta.get("master_only") is True:
@@ -160,10 +171,11 @@ def cell_role(cell: Any) -> Role | None:
 
 
 def role_keys(nb: Any) -> list[str]:
-    """The ordered role keys of a notebook's cells, numbered when repeated ('solution:q1:2')."""
+    """The ordered role keys of a notebook's cells (a node or a plain dict), numbered when
+    repeated ('solution:q1:2')."""
     seen: Counter[str] = Counter()
     keys = []
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         role = cell_role(cell)
         if role is None:
             continue
@@ -171,6 +183,13 @@ def role_keys(nb: Any) -> list[str]:
         n = seen[role.key]
         keys.append(role.key if n == 1 else f"{role.key}:{n}")
     return keys
+
+
+def normal_source(source: str | list[str]) -> str:
+    """A cell's source text without the whitespace that editing may change (line ends, outer
+    blank lines), to recognise a master's cell in a student's notebook."""
+    text = source if isinstance(source, str) else "".join(source)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
 def _title(text: str) -> str:

@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from optcourse.assignment.master import Assignment
+from optcourse.assignment.notebook import AssignmentError, normal_source
 from optcourse.assignment.specs import Probes, TestSpec
 from optcourse.assignment.values import ProbeError
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
@@ -87,37 +89,16 @@ def read_submission(path: Path) -> tuple[dict[str, Any] | None, str, str]:
     return nb, sha, ""
 
 
-def _normal_source(source: str) -> str:
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
-
-
-def master_test_sources(path: Path) -> frozenset[str]:
-    """The (whitespace-normalised) sources of the test and master-only code cells of a master."""
-    try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return frozenset()
-    found = set()
-    for cell in cells:
-        role = cell.get("metadata", {}).get("optcourse") if isinstance(cell, dict) else None
-        if cell.get("cell_type") == "code" and isinstance(role, dict):
-            if "tests" in role or role.get("master_only") is True:
-                source = cell.get("source", "")
-                found.add(_normal_source(source if isinstance(source, str) else "".join(source)))
-    return frozenset(found)
-
-
 def code_cells(
     nb: dict[str, Any], test_sources: frozenset[str] | None = None
 ) -> list[tuple[int, str]]:
     """(1-based cell number, source) of the code cells to run.
 
     Test cells (and a master's own ``master_only`` cells) are left out: grading asks for values
-    itself and does not need the notebook's checks. With ``test_sources`` (from
-    :func:`master_test_sources`) a cell is left out only if it really is one of the master's test
-    cells: a student's own code in a cell that carries test metadata (a copied or split test
-    cell) still runs.
+    itself and does not need the notebook's checks. With ``test_sources`` (the assignment's
+    :attr:`~optcourse.assignment.master.Assignment.test_sources`) a cell is left out only if it
+    really is one of the master's test cells: a student's own code in a cell that carries test
+    metadata (a copied or split test cell) still runs.
     """
     out = []
     for i, cell in enumerate(nb["cells"]):
@@ -128,18 +109,18 @@ def code_cells(
         source = cell["source"]
         source = source if isinstance(source, str) else "".join(source)
         if isinstance(role, dict) and ("tests" in role or role.get("master_only") is True):
-            if test_sources is None or _normal_source(source) in test_sources:
+            if test_sources is None or normal_source(source) in test_sources:
                 continue
         out.append((i + 1, source))
     return out
 
 
-def _seed(assignment: Any, sha: str, seed: int | None) -> int:
+def _seed(assignment: Assignment, sha: str, seed: int | None) -> int:
     text = f"{assignment.fingerprint}:{sha}:{seed}"
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
-def _manual_results(assignment: Any) -> list[TestResult]:
+def _manual_results(assignment: Assignment) -> list[TestResult]:
     return [
         TestResult(
             name=f"{q.id}: {q.title}",
@@ -155,7 +136,7 @@ def _manual_results(assignment: Any) -> list[TestResult]:
     ]
 
 
-def zero_results(assignment: Any, why: str) -> list[TestResult]:
+def zero_results(assignment: Assignment, why: str) -> list[TestResult]:
     tests = [
         TestResult(
             name=_test_name(spec),
@@ -179,7 +160,7 @@ def _test_name(spec: Any) -> str:
     return f"{spec.name}: {spec.describe}"
 
 
-def _merge(assignment: Any, tests: list[TestResult]) -> list[TestResult]:
+def _merge(assignment: Assignment, tests: list[TestResult]) -> list[TestResult]:
     """Tests and manual questions in question order."""
     order = {q.id: i for i, q in enumerate(assignment.questions)}
     both = tests + _manual_results(assignment)
@@ -248,7 +229,7 @@ def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path
 
 def grade_submission(
     path: Path,
-    assignment: Any,
+    assignment: Assignment,
     *,
     name: str | None = None,
     limits: KernelLimits | None = None,
@@ -296,7 +277,7 @@ def grade_submission(
     tests: list[TestResult] = []
     session = _Session(path, limits or KernelLimits(), list(hide), result.notes)
     try:
-        for number, source in code_cells(nb, master_test_sources(Path(assignment.path))):
+        for number, source in code_cells(nb, assignment.test_sources):
             session.run_cell(number, source)
         rng_seed = _seed(assignment, result.sha256, seed)
         for index, spec in enumerate(assignment.tests):
@@ -309,19 +290,12 @@ def grade_submission(
     return result
 
 
-def _structure_problem(assignment: Any, nb: dict[str, Any]) -> str:
+def _structure_problem(assignment: Assignment, nb: dict[str, Any]) -> str:
     """The assignment's complaint about missing or reordered exercise cells, or ""."""
-    check = getattr(assignment, "check_submission", None)
-    if check is None:
-        return ""
     try:
-        import nbformat
-
-        check(nbformat.from_dict(nb), where="your notebook")
-    except ValueError as exc:  # AssignmentError
+        assignment.check_submission(nb, where="your notebook")
+    except AssignmentError as exc:
         return str(exc)
-    except Exception:  # a notebook too damaged to compare: running it will tell
-        return ""
     return ""
 
 
