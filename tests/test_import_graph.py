@@ -154,3 +154,30 @@ def test_the_cycle_finder_accepts_a_layered_package(tmp_path: Path) -> None:
     graph = import_graph(package)
     assert graph == {"pkg": {"pkg.top"}, "pkg.top": {"pkg.low"}, "pkg.low": set()}
     assert find_cycle(graph) is None
+
+
+#: The modules of ``optcourse.assignment`` in the order its docstring gives: each may import only
+#: those before it (at module level or inside a function).
+ASSIGNMENT_LAYERS = [
+    "values",
+    "specs",
+    "checks",
+    "notebook",
+    "student",
+    "master",
+    "assign",
+    "protocol",
+    "check",
+    "session",
+    "cli",
+]
+
+
+def test_the_assignment_modules_import_only_the_layers_before_them() -> None:
+    graph = import_graph(PACKAGE)
+    names = [f"optcourse.assignment.{m}" for m in ASSIGNMENT_LAYERS]
+    inside = {m for m in graph if m.startswith("optcourse.assignment.")}
+    assert inside == set(names)  # a new module gets its place in the list (and the docstring)
+    for index, module in enumerate(names):
+        later = set(names[index:])
+        assert not graph[module] & later, (module, sorted(graph[module] & later))

@@ -129,7 +129,7 @@ def load_assignment(path: str | Path) -> Assignment:
     """Read and validate the master notebook at ``path``; raise :class:`AssignmentError` if invalid.
 
     Runs the test cells in recording mode (instructor code, trusted) to collect the
-    :class:`~optcourse.exercise.TestSpec` of every public and hidden test.
+    :class:`~optcourse.assignment.specs.TestSpec` of every public and hidden test.
     """
     where = str(path)
     nb = read_notebook(path)

@@ -1,7 +1,8 @@
 """Checks run in the student's own notebook: feedback lines, ``check_all`` and ``optcourse check``.
 
-A :class:`NotebookSession` is the notebook mode of the check functions: its :meth:`~NotebookSession.
-handle` evaluates each spec against the running notebook's namespace and prints one line,
+A :class:`NotebookSession` is the notebook mode of the check functions: its
+:meth:`~NotebookSession.handle` evaluates each spec against the running notebook's namespace and
+prints one line,
 ``q1 [public] passed`` or ``q1 [public] failed: <why>`` (a failed hidden check, in a master
 notebook, raises). It remembers the verdicts for :meth:`~NotebookSession.check_all` and
 :meth:`~NotebookSession.assert_all_passed`. :mod:`optcourse.exercise` is a facade over one
