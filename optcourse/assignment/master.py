@@ -25,7 +25,7 @@ from optcourse.assignment.notebook import (
 from optcourse.assignment.specs import TestSpec
 from optcourse.assignment.student import make_student_notebook
 
-__all__ = ["Assignment", "load_assignment", "assignment_metadata"]
+__all__ = ["SKIPPED_KINDS", "Assignment", "load_assignment", "assignment_metadata"]
 
 
 @dataclass(frozen=True)
@@ -155,15 +155,15 @@ def load_assignment(path: str | Path) -> Assignment:
         test_sources=frozenset(
             normal_source(cell.source)
             for cell, role in zip(nb.cells, roles, strict=True)
-            if cell.cell_type == "code" and role is not None and role.kind in _NOT_RUN
+            if cell.cell_type == "code" and role is not None and role.kind in SKIPPED_KINDS
         ),
     )
     check_structure(student, assignment.student_keys, where=where)
     return assignment
 
 
-#: Master cells a grader does not run when a submission contains them unchanged.
-_NOT_RUN = ("tests", "master_only")
+#: The kinds of cells a grader does not run when a submission contains them unchanged.
+SKIPPED_KINDS = ("tests", "master_only")
 
 
 def _check_questions(

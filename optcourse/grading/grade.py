@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from optcourse.assignment.master import Assignment
-from optcourse.assignment.notebook import AssignmentError, normal_source
+from optcourse.assignment.master import SKIPPED_KINDS, Assignment
+from optcourse.assignment.notebook import AssignmentError, cell_role, normal_source
 from optcourse.assignment.specs import Probes, TestSpec
 from optcourse.assignment.values import ProbeError
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
@@ -104,15 +104,23 @@ def code_cells(
     for i, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata")
-        role = meta.get("optcourse") if isinstance(meta, dict) else None
         source = cell["source"]
         source = source if isinstance(source, str) else "".join(source)
-        if isinstance(role, dict) and ("tests" in role or role.get("master_only") is True):
+        if _has_skipped_role(cell):
             if test_sources is None or normal_source(source) in test_sources:
                 continue
         out.append((i + 1, source))
     return out
+
+
+def _has_skipped_role(cell: dict[str, Any]) -> bool:
+    """Whether a submission's cell is marked as a test or master-only cell (its role read as
+    :func:`~optcourse.assignment.notebook.cell_role` reads the master's)."""
+    try:
+        role = cell_role(cell)
+    except AssignmentError:  # test metadata with an unknown visibility: still a test cell
+        return True
+    return role is not None and role.kind in SKIPPED_KINDS
 
 
 def _seed(assignment: Assignment, sha: str, seed: int | None) -> int:
