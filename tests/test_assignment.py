@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from optcourse.assignment import AssignmentError, load_assignment
+from optcourse.assignment import AssignmentError, NoHiddenTestError, load_assignment
 from optcourse.assignment.assign import make_student_notebook, render, student_source
 from optcourse.assignment.cli import main as cli_main
 from optcourse.assignment.notebook import cell_role, read_notebook
@@ -326,6 +326,53 @@ def test_damaged_submission_is_rejected(edit, words, assignments):
     nb = _student_variant(edit)
     with pytest.raises(AssignmentError, match=re.escape(words)):
         a.check_submission(nb)
+
+
+def test_a_student_notebook_given_as_master_raises_a_typed_error(tmp_path):
+    path = _master_variant(tmp_path, lambda nb: nb.cells.remove(_cell(nb, "q1-hidden")))
+    with pytest.raises(NoHiddenTestError, match="q1 has no hidden test"):
+        load_assignment(path)
+    with pytest.raises(NoHiddenTestError):
+        load_assignment(ROOT / "exercises" / MASTERS[0].name)
+
+
+def _raw(edit):
+    """The student notebook as the plain dict the grader reads, edited."""
+    nb = json.loads((ROOT / "exercises" / MASTERS[0].name).read_text(encoding="utf-8"))
+    edit(nb)
+    return nb
+
+
+def _role_cell(nb, kind):
+    return next(c for c in nb["cells"] if kind in c["metadata"].get("optcourse", {}))
+
+
+@pytest.mark.parametrize(
+    ("edit", "words"),
+    [
+        (lambda nb: None, None),
+        (lambda nb: _role_cell(nb, "solution").update(metadata=["not", "a", "dict"]), "missing"),
+        (lambda nb: _role_cell(nb, "solution")["metadata"].update(optcourse=7), "missing"),
+        (lambda nb: nb.update(metadata=[]), "not an optcourse exercise"),
+        (lambda nb: nb["metadata"].update(optcourse="x"), "not an optcourse exercise"),
+        (lambda nb: nb.update(cells={"a": 1}), "no list of cells"),
+        (lambda nb: nb["cells"].append("text"), "no list of cells"),
+        (
+            lambda nb: _role_cell(nb, "tests")["metadata"]["optcourse"].update(visibility=["x"]),
+            "visibility must be public or hidden",
+        ),
+    ],
+)
+def test_a_damaged_plain_dict_submission_raises_only_assignment_errors(edit, words, assignments):
+    """The grader compares the raw JSON of a submission: malformed metadata is reported as an
+    AssignmentError (a note on the grade), never as another exception."""
+    a = assignments[MASTERS[0].stem]
+    nb = _raw(edit)
+    if words is None:
+        a.check_submission(nb)
+    else:
+        with pytest.raises(AssignmentError, match=re.escape(words)):
+            a.check_submission(nb)
 
 
 def test_complete_submission_with_extra_cells_is_accepted(assignments):

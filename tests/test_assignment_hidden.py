@@ -54,7 +54,8 @@ def _grade(assignment, ns, question, seed, visibility="hidden"):
     messages = []
     rng = np.random.default_rng(seed)
     for spec in assignment.tests_for(question, visibility):
-        verdict = spec.judge([evaluate_probe(p, ns) for p in spec.make_probes(rng)])
+        probes = spec.make_probes(rng)
+        verdict = spec.judge(probes, [evaluate_probe(p, ns) for p in probes.expressions])
         score += verdict.score
         points += spec.points
         messages.append(verdict.message)
@@ -230,10 +231,9 @@ def test_wrong_but_plausible_answers_fail_the_hidden_tests(
     exec(wrong, ns)
     public_score, public_points, _ = _grade(a, ns, question, 0, "public")
     public_passed = all(
-        spec.judge(
-            [evaluate_probe(p, ns) for p in spec.make_probes(np.random.default_rng(0))]
-        ).passed
+        spec.judge(probes, [evaluate_probe(p, ns) for p in probes.expressions]).passed
         for spec in a.tests_for(question, "public")
+        for probes in [spec.make_probes(np.random.default_rng(0))]
     )
     assert public_passed == public_ok
     for seed in SEEDS:

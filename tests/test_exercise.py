@@ -1,8 +1,12 @@
-"""The check API of exercise notebooks (optcourse.exercise): plain values, comparison, specs."""
+"""The check API of exercise notebooks (optcourse.exercise): plain values, comparison, specs.
+
+The notebook mode is the facade's session; the recording mode is a :class:`Recorder` passed
+around as a value (``optcourse.assignment.checks``)."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import math
@@ -12,17 +16,16 @@ import numpy as np
 import pytest
 
 from optcourse import exercise
+from optcourse.assignment.checks import Recorder
+from optcourse.assignment.specs import Probes
 from optcourse.exercise import (
     Code,
     ProbeError,
     Verdict,
-    check_call,
-    check_choice,
     check_number,
     check_value,
     compare,
     evaluate_probe,
-    recording,
     to_plain,
 )
 
@@ -31,8 +34,8 @@ from optcourse.exercise import (
 def user_ns(monkeypatch):
     """Run checks in "notebook mode" against this dict instead of the IPython namespace."""
     ns: dict = {"np": np}
-    monkeypatch.setattr(exercise, "_user_namespace", lambda: ns)
-    monkeypatch.setattr(exercise, "_results", {})
+    monkeypatch.setattr(exercise.session, "namespace", lambda: ns)
+    monkeypatch.setattr(exercise.session, "results", {})
     return ns
 
 
@@ -144,13 +147,25 @@ def test_compare_reveals_expected_only_when_asked():
 
 
 def test_recording_mode_evaluates_nothing(user_ns):
-    with recording() as specs:
-        out = _printed(check_value, "q1", "undefined_name", expected=1.0, points=2, hidden=True)
-        check_choice("q2", "answer", choices="ABC")
-    assert out == ""
+    recorder = Recorder()
+    out = _printed(
+        recorder.check_value, "q1", "undefined_name", expected=1.0, points=2, hidden=True
+    )
+    recorder.check_choice("q2", "answer", choices="ABC")
+    specs = recorder.specs
+    assert out == "" and exercise.session.results == {}
     assert [s.question for s in specs] == ["q1", "q2"]
     assert specs[0].visibility == "hidden" and specs[0].points == 2.0
-    assert specs[1].make_probes(np.random.default_rng(0)) == ["answer"]
+    assert specs[1].make_probes(np.random.default_rng(0)).expressions == ("answer",)
+
+
+def test_specs_are_immutable_values():
+    spec = Recorder().check_value("q1", "x", expected=np.float64(1.5), points=1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.points = 5.0  # type: ignore[misc]
+    renamed = spec.named("q1.public.2")
+    assert (renamed.name, spec.name, renamed.expected) == ("q1.public.2", "q1.public", 1.5)
+    assert type(renamed.expected) is float
 
 
 def test_public_check_in_notebook_prints_and_never_raises(user_ns):
@@ -177,12 +192,11 @@ def test_assert_all_passed_sees_public_failures(user_ns):
 
 def test_number_and_choice_forms():
     def judge(spec, value):
-        spec.make_probes(np.random.default_rng(0))
-        return spec.judge([value])
+        return spec.judge(spec.make_probes(np.random.default_rng(0)), [value])
 
-    with recording():
-        number = check_number("q1", "n", low=0, integer=True)
-        choice = check_choice("q2", "c", answer="b", choices="abcd", points=1, hidden=True)
+    recorder = Recorder()
+    number = recorder.check_number("q1", "n", low=0, integer=True)
+    choice = recorder.check_choice("q2", "c", answer="b", choices="abcd", points=1, hidden=True)
     assert judge(number, 3).passed and judge(number, [3.0]).passed
     assert "whole number" in judge(number, 2.5).message
     assert "should be at least 0, but it is -1" in judge(number, -1).message
@@ -194,65 +208,70 @@ def test_number_and_choice_forms():
 
 
 def test_call_spec_draws_cases_from_rng_and_gives_partial_credit():
-    with recording():
-        spec = check_call(
-            "q3",
-            "f",
-            cases=lambda rng: (
-                [(round(float(rng.uniform(1, 2)), 3), Code("lambda t: 2 * t"))] * 2
-                + [(5.0, Code("abs"))]
-            ),
-            reference=lambda a, g: g(a),
-            points=3,
-            hidden=True,
-        )
+    spec = Recorder().check_call(
+        "q3",
+        "f",
+        cases=lambda rng: (
+            [(round(float(rng.uniform(1, 2)), 3), Code("lambda t: 2 * t"))] * 2
+            + [(5.0, Code("abs"))]
+        ),
+        reference=lambda a, g: g(a),
+        points=3,
+        hidden=True,
+    )
     probes = spec.make_probes(np.random.default_rng(1))
     again = spec.make_probes(np.random.default_rng(1))
     other = spec.make_probes(np.random.default_rng(2))
     assert probes == again and probes != other
-    assert probes[0].startswith("f(") and "lambda t: 2 * t" in probes[0]
-    spec.make_probes(np.random.default_rng(1))
+    assert probes.expressions[0].startswith("f(") and "lambda t: 2 * t" in probes.expressions[0]
+    assert len(probes.cases) == 3 and probes.cases[2] == (5.0, Code("abs"))
+    spec.make_probes(np.random.default_rng(2))  # drawing again changes nothing for `probes`
     ns = {"f": lambda a, g: g(a)}
-    values = [evaluate_probe(p, ns) for p in probes]
-    assert spec.judge(values).score == 3.0
-    verdict = spec.judge([values[0], values[1], ProbeError("ValueError", "bad")])
+    values = [evaluate_probe(p, ns) for p in probes.expressions]
+    assert spec.judge(probes, values).score == 3.0
+    verdict = spec.judge(probes, [values[0], values[1], ProbeError("ValueError", "bad")])
     assert not verdict.passed and verdict.score == pytest.approx(2.0)
     assert "2 of 3 cases passed (cases the notebook never used)" in verdict.message
 
 
 def test_call_spec_protects_its_protocol():
-    with recording():
-        spec = check_call("q3", "f", cases=lambda rng: [(1,)], reference=abs, hidden=True)
-    with pytest.raises(RuntimeError, match="make_probes"):
-        spec.judge([1])
-    spec.make_probes(np.random.default_rng(0))
+    recorder = Recorder()
+    spec = recorder.check_call("q3", "f", cases=lambda rng: [(1,)], reference=abs, hidden=True)
+    other = recorder.check_value("q4", "x", expected=1)
+    with pytest.raises(ValueError, match="the probes this spec made"):
+        spec.judge(other.make_probes(np.random.default_rng(0)), [1])
+    with pytest.raises(ValueError, match="the probes this spec made"):
+        spec.judge(["f(1)"], [1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="carry no drawn cases"):
+        spec.judge(Probes(spec.name, ("f(1)",)), [1])
+    probes = spec.make_probes(np.random.default_rng(0))
+    assert spec.judge(probes, [1]).passed
     with pytest.raises(ValueError, match="expected 1 probe values, got 2"):
-        spec.judge([1, 1])
+        spec.judge(probes, [1, 1])
 
 
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: check_choice("q1", "a", answer="E", choices="ABCD"), "not one of the choices"),
-        (lambda: check_call("q1", "f", cases=[(1,)]), "exactly one of"),
-        (lambda: check_call("q1", "f", cases=[(1,)], expected=[1, 2]), "2 entries for 1 cases"),
-        (lambda: check_call("q1", "f(", cases=[(1,)], expected=[1]), "name of a function"),
-        (lambda: check_value("q1", "x", expected=1, points=-1), "points"),
-        (lambda: check_value("", "x", expected=1), "question"),
-        (lambda: Code("  "), "non-empty"),
+        (lambda r: r.check_choice("q1", "a", answer="E", choices="ABCD"), "not one of the"),
+        (lambda r: r.check_call("q1", "f", cases=[(1,)]), "exactly one of"),
+        (lambda r: r.check_call("q1", "f", cases=[(1,)], expected=[1, 2]), "2 entries for 1"),
+        (lambda r: r.check_call("q1", "f(", cases=[(1,)], expected=[1]), "name of a function"),
+        (lambda r: r.check_value("q1", "x", expected=1, points=-1), "points"),
+        (lambda r: r.check_value("", "x", expected=1), "question"),
+        (lambda r: Code("  "), "non-empty"),
     ],
 )
 def test_bad_check_declarations_raise_clear_errors(call, words):
-    with recording(), pytest.raises(ValueError, match=words):
-        call()
+    with pytest.raises(ValueError, match=words):
+        call(Recorder())
 
 
 def test_array_and_special_arguments_become_source_text():
-    with recording():
-        spec = check_call(
-            "q1", "f", cases=[(np.array([1.0, 2.0]), math.inf, "s", None)], expected=[0]
-        )
-    (probe,) = spec.make_probes(np.random.default_rng(0))
+    spec = Recorder().check_call(
+        "q1", "f", cases=[(np.array([1.0, 2.0]), math.inf, "s", None)], expected=[0]
+    )
+    (probe,) = spec.make_probes(np.random.default_rng(0)).expressions
     assert probe == "f(np.array([1.0, 2.0]), float('inf'), 's', None)"
     assert eval(probe.replace("f(", "(lambda *a: a)("), {"np": np})[1] == math.inf
 

@@ -74,7 +74,7 @@ def test_student_stubs_earn_nothing(path, tmp_path):
 def test_patching_optcourse_in_the_kernel_earns_nothing(master, assignment, tmp_path):
     """The solutions with one answer made wrong, then optcourse's checks and numpy patched."""
     rng = np.random.default_rng(0)
-    probes = {t.name: t.make_probes(rng) for t in assignment.tests}
+    probes = {t.name: t.make_probes(rng).expressions for t in assignment.tests}
     target = next(
         p[0]
         for t in assignment.tests
@@ -84,7 +84,7 @@ def test_patching_optcourse_in_the_kernel_earns_nothing(master, assignment, tmp_
     nb = nbformat.read(master, as_version=4)
     cheat = (
         "import numpy as np\nimport optcourse.exercise as ex\n"
-        "ex.TestSpec.judge = lambda self, values: ex.Verdict(self.points, True, '')\n"
+        "ex.TestSpec.judge = lambda self, probes, values: ex.Verdict(self.points, True, '')\n"
         "np.allclose = lambda *a, **k: True\n"
         f"{target} = 'a wrong answer'\n"
     )

@@ -7,6 +7,7 @@ These tests come from an adversarial review of the grader: each one pins a hole 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import importlib.util
 import io
 import json
@@ -19,8 +20,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from optcourse.assignment.master import load_assignment
 from optcourse.grading.batch import Submission, collect, grade_all
-from optcourse.grading.grade import code_cells, master_test_sources, run_test
+from optcourse.grading.grade import code_cells, run_test
 from optcourse.grading.kernel import KernelLimits, Reply, isolation_mode
 from optcourse.grading.results import SubmissionResult, grades_csv
 
@@ -54,11 +56,9 @@ def _write(path: Path, cells: list[str]) -> Path:
 
 
 def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases():
-    """``make_probes`` stores the drawn cases on the spec; with ``--jobs 2`` another thread drew
-    new cases between one submission's probes and its judgement, so a correct answer failed."""
-    pytest.importorskip("nbformat")
-    from optcourse.assignment.master import load_assignment
-
+    """With ``--jobs 2`` another thread draws new cases between one submission's probes and its
+    judgement: once the drawn cases were stored on the spec and a correct answer failed; now they
+    travel in the ``Probes`` value and the spec cannot change (a frozen dataclass)."""
     spec = next(t for t in load_assignment(MASTER).tests if t.name == "q3.hidden.1")
 
     def grad_L(t1, t2):
@@ -70,6 +70,8 @@ def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases(
 
     result = run_test(spec, np.random.default_rng(1), ask)
     assert (result.status, result.score, result.max_score) == ("passed", 2.0, 2.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.cases = ()  # type: ignore[misc]
 
 
 def test_two_jobs_grade_a_class_of_correct_notebooks_fully(tmp_path, assignment):
@@ -164,7 +166,7 @@ def test_a_huge_file_is_refused_and_resuming_does_not_read_it_whole(tmp_path, as
 def test_own_code_in_a_cell_carrying_test_metadata_still_runs():
     """A student who copies or splits a public test cell (Jupyter copies its metadata) and writes
     an answer there must not lose it; a genuine test cell is still skipped."""
-    sources = master_test_sources(MASTER)
+    sources = load_assignment(MASTER).test_sources
     nb = json.loads(MASTER.read_text())
     tests_meta = {"optcourse": {"tests": "q9", "visibility": "public"}}
     genuine = next(
@@ -332,7 +334,6 @@ def _student_copy(replace: dict[str, str]) -> dict:
 )
 def test_honest_forms_and_mistakes_on_the_real_master(answers, score, tmp_path):
     pytest.importorskip("nbformat")
-    from optcourse.assignment.master import load_assignment
     from optcourse.grading.grade import grade_submission
 
     nb = tmp_path / "hw.ipynb"
@@ -343,6 +344,28 @@ def test_honest_forms_and_mistakes_on_the_real_master(answers, score, tmp_path):
     if "q1" in answers and "critical" in answers["q1"]:
         assert "keep the name the exercise asks for" in text
         assert "return the result, not print it" in text
+
+
+def test_the_master_is_parsed_once_and_not_read_again_while_grading(tmp_path):
+    """The grader works on the loaded Assignment: after loading, the master file may change (here
+    it is emptied) and a batch is still graded as before; its test cells are still recognised
+    and skipped in the submissions (they would print "[public] passed" if they ran)."""
+    folder = tmp_path / "master"
+    folder.mkdir()
+    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
+    master = folder / MASTER.name
+    shutil.copy(MASTER, master)
+    assignment = load_assignment(master)
+    master.write_text("{}")
+    subs = []
+    for name in ("alice", "bob"):
+        path = tmp_path / "subs" / f"{name}.ipynb"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(_student_copy({})))
+        subs.append(Submission(name, path))
+    results = grade_all(subs, assignment, tmp_path / "out", jobs=2, limits=LIMITS)
+    assert [(r.status, r.score, r.max_score) for r in results] == [("graded", 15.0, 15.0)] * 2
+    assert all("[public]" not in r.printed for r in results), results[0].printed
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid-only isolation mode needs root")

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from optcourse.assignment.checks import record_cell
 from optcourse.assignment.notebook import cell_role
-from optcourse.exercise import _api_namespace, recording
 
 REPO = Path(__file__).resolve().parents[1]
 STUDENT = sorted((REPO / "exercises").glob("*.ipynb"))
@@ -25,9 +25,7 @@ LINE = re.compile(r"^(q\w+) \[(public|hidden)\] (passed|failed)", re.M)
 
 def _public_checks_in(source: str) -> list[str]:
     """The questions of the checks a test cell makes, in order (recorded, nothing evaluated)."""
-    with recording() as specs:
-        exec(compile(source, "<test cell>", "exec"), _api_namespace())  # noqa: S102
-    return [s.question for s in specs]
+    return [s.question for s in record_cell(source)]
 
 
 def _stream_text(cell: nbformat.NotebookNode) -> str:

@@ -5,7 +5,6 @@ The report never shows an answer, and it reminds the student that hidden tests d
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 from dataclasses import dataclass, field
@@ -15,11 +14,13 @@ from typing import Any
 from optcourse.assignment.notebook import (
     AssignmentError,
     Question,
+    assignment_metadata,
     cell_role,
     check_structure,
     parse_questions,
     read_notebook,
 )
+from optcourse.assignment.protocol import read_report
 from optcourse.assignment.specs import Verdict
 
 __all__ = [
@@ -166,8 +167,6 @@ def _execute(nb: Any, cwd: Path, timeout: float, kernel_name: str, first_probe: 
 
 def _cell_verdicts(cell: Any, question: str, timeout: float) -> list[tuple[str, Verdict]]:
     """The verdicts a ``run_test_cell`` cell printed (JSON only), or one failure saying why not."""
-    from optcourse.exercise import REPORT_MARKER
-
     outputs = cell.get("outputs", [])
 
     def failed(message: str) -> list[tuple[str, Verdict]]:
@@ -176,25 +175,12 @@ def _cell_verdicts(cell: Any, question: str, timeout: float) -> list[tuple[str, 
     if any(o.get("ename") == "KeyboardInterrupt" for o in outputs):
         return failed(f"the checks did not finish within {timeout:g} s (an endless loop?)")
     text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
-    for line in reversed(text.splitlines()):
-        if not line.startswith(REPORT_MARKER):
-            continue
-        try:
-            data = json.loads(line[len(REPORT_MARKER) :])
-        except ValueError:
-            break
-        if isinstance(data, dict) and "error" in data:
-            return failed(f"the test cell was changed and no longer runs ({data['error']})")
-        if isinstance(data, list) and all(isinstance(d, dict) for d in data):
-            return [
-                (
-                    question,
-                    Verdict(0.0, d.get("passed") is True, str(d.get("message", ""))),
-                )
-                for d in data
-            ]
-        break
-    return failed("the checks did not report (did the kernel stop?)")
+    report = read_report(text)
+    if report is None:
+        return failed("the checks did not report (did the kernel stop?)")
+    if report.error is not None:
+        return failed(f"the test cell was changed and no longer runs ({report.error})")
+    return [(question, Verdict(0.0, passed, message)) for passed, message in report.verdicts]
 
 
 def check_notebook(
@@ -203,13 +189,12 @@ def check_notebook(
     """Run the notebook at ``path`` in a fresh kernel and judge its public checks per question.
 
     The notebook's cells run first, then each public test cell again through
-    :func:`optcourse.exercise.run_test_cell`, in the same kernel; this process only reads the JSON
-    verdicts printed there (nothing from the notebook is executed here). Raises
+    :func:`optcourse.assignment.session.run_test_cell`, in the same kernel; this process only
+    reads the JSON verdicts printed there (:mod:`optcourse.assignment.protocol`; nothing from the
+    notebook is executed here). Raises
     :class:`AssignmentError` for a missing, corrupt or incomplete notebook.
     """
     import nbformat
-
-    from optcourse.assignment.master import assignment_metadata
 
     path = Path(path)
     nb = read_notebook(path)
@@ -228,7 +213,7 @@ def check_notebook(
     n_cells = len(nb.cells)
     for _, source in test_cells:
         code = (
-            "from optcourse.exercise import run_test_cell as _optcourse_run_test_cell\n"
+            "from optcourse.assignment.session import run_test_cell as _optcourse_run_test_cell\n"
             f"_optcourse_run_test_cell({source!r})"
         )
         nb.cells.append(nbformat.v4.new_code_cell(code))

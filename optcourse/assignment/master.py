@@ -10,28 +10,35 @@ from typing import Any
 
 from optcourse.assignment.notebook import (
     AssignmentError,
+    NoHiddenTestError,
     Question,
     Role,
+    assignment_metadata,
     cell_role,
     check_structure,
+    normal_source,
     parse_questions,
     read_notebook,
     record_tests,
     role_keys,
 )
 from optcourse.assignment.specs import TestSpec
+from optcourse.assignment.student import make_student_notebook
 
-__all__ = ["Assignment", "load_assignment", "assignment_metadata"]
+__all__ = ["SKIPPED_KINDS", "Assignment", "load_assignment", "assignment_metadata"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Assignment:
     """A validated master notebook: its questions, its tests and the cells a student notebook has.
 
-    ``tests`` holds every public and hidden :class:`~optcourse.exercise.TestSpec` in notebook order;
-    ``fingerprint`` is the sha256 of the master's content (sources and roles, not outputs);
-    ``cell_roles`` the role of every master cell (None for ordinary cells); ``student_keys`` the
-    ordered role keys a student notebook must contain.
+    Parsed once (:func:`load_assignment`) and then shared, read-only, by everything that grades
+    against it. ``tests`` holds every public and hidden
+    :class:`~optcourse.assignment.specs.TestSpec` in notebook order; ``fingerprint`` is the sha256
+    of the master's content (sources and roles, not outputs); ``cell_roles`` the role of every
+    master cell (None for ordinary cells); ``student_keys`` the ordered role keys a student
+    notebook must contain; ``test_sources`` the sources (:func:`normal_source`) of the master's
+    test and master-only code cells, which the grader does not run when a submission has them.
     """
 
     path: Path
@@ -43,6 +50,7 @@ class Assignment:
     fingerprint: str
     cell_roles: list[Role | None]
     student_keys: list[str] = field(default_factory=list)
+    test_sources: frozenset[str] = frozenset()
 
     @property
     def total_points(self) -> float:
@@ -65,12 +73,20 @@ class Assignment:
         ]
 
     def check_submission(self, notebook: Any, where: str = "submission") -> None:
-        """Raise :class:`AssignmentError` unless ``notebook`` (path or node) is a complete copy of
-        this assignment's student notebook: same assignment, every exercise cell, in order."""
+        """Raise :class:`AssignmentError` unless ``notebook`` is a complete copy of this
+        assignment's student notebook: same assignment, every exercise cell, in order.
+
+        ``notebook`` is a path, a notebook node, or the plain dict of a submission whose cells
+        are dicts (as the grader reads it); nothing else than ``AssignmentError`` is raised.
+        """
         nb = read_notebook(notebook) if isinstance(notebook, (str, Path)) else notebook
         if isinstance(notebook, (str, Path)):
             where = str(notebook)
-        meta = nb.metadata.get("optcourse")
+        metadata = nb.get("metadata") if isinstance(nb, dict) else None
+        meta = metadata.get("optcourse") if isinstance(metadata, dict) else None
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        if not isinstance(cells, list) or not all(isinstance(c, dict) for c in cells):
+            raise AssignmentError(f"{where}: not a notebook (no list of cells)")
         if not isinstance(meta, dict) or "assignment" not in meta:
             raise AssignmentError(
                 f"{where}: not an optcourse exercise notebook (no assignment in its metadata)"
@@ -80,23 +96,6 @@ class Assignment:
                 f"{where}: is for assignment {meta['assignment']!r}, not {self.name!r}"
             )
         check_structure(nb, self.student_keys, where=where)
-
-
-def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
-    """The ``optcourse`` notebook metadata (assignment, version, title), validated."""
-    meta = nb.metadata.get("optcourse")
-    if not isinstance(meta, dict):
-        raise AssignmentError(
-            f"{where}: no 'optcourse' notebook metadata: not an assignment notebook"
-        )
-    for key in ("assignment", "version"):
-        if not isinstance(meta.get(key), str) or not meta[key]:
-            raise AssignmentError(f"{where}: notebook metadata optcourse.{key} must be a string")
-    return {
-        "assignment": meta["assignment"],
-        "version": meta["version"],
-        "title": str(meta.get("title", meta["assignment"])),
-    }
 
 
 def _fingerprint(nb: Any) -> str:
@@ -130,10 +129,8 @@ def load_assignment(path: str | Path) -> Assignment:
     """Read and validate the master notebook at ``path``; raise :class:`AssignmentError` if invalid.
 
     Runs the test cells in recording mode (instructor code, trusted) to collect the
-    :class:`~optcourse.exercise.TestSpec` of every public and hidden test.
+    :class:`~optcourse.assignment.specs.TestSpec` of every public and hidden test.
     """
-    from optcourse.assignment.assign import make_student_notebook
-
     where = str(path)
     nb = read_notebook(path)
     _check_cell_ids(path)
@@ -143,6 +140,37 @@ def load_assignment(path: str | Path) -> Assignment:
         raise AssignmentError(f"{where}: declares no question (cell metadata optcourse.question)")
     tests = record_tests(nb, where=where)
     roles = [cell_role(c) for c in nb.cells]
+    _check_questions(questions, tests, roles, where)
+    student = make_student_notebook(nb, where=where)
+    assignment = Assignment(
+        path=Path(path),
+        name=meta["assignment"],
+        version=meta["version"],
+        title=meta["title"],
+        questions=questions,
+        tests=tests,
+        fingerprint=_fingerprint(nb),
+        cell_roles=roles,
+        student_keys=role_keys(student),
+        test_sources=frozenset(
+            normal_source(cell.source)
+            for cell, role in zip(nb.cells, roles, strict=True)
+            if cell.cell_type == "code" and role is not None and role.kind in SKIPPED_KINDS
+        ),
+    )
+    check_structure(student, assignment.student_keys, where=where)
+    return assignment
+
+
+#: The kinds of cells a grader does not run when a submission contains them unchanged.
+SKIPPED_KINDS = ("tests", "master_only")
+
+
+def _check_questions(
+    questions: list[Question], tests: list[TestSpec], roles: list[Role | None], where: str
+) -> None:
+    """Every question has a solution cell; an auto-graded one a hidden test and tests worth its
+    points, a manual one a rubric and no test."""
     for q in questions:
         mine = [t for t in tests if t.question == q.id]
         kinds = {r.kind for r in roles if r is not None and r.question == q.id}
@@ -155,24 +183,10 @@ def load_assignment(path: str | Path) -> Assignment:
                 raise AssignmentError(f"{where}: {q.id} is graded by a person but has no rubric")
             continue
         if not any(t.visibility == "hidden" for t in mine):
-            raise AssignmentError(f"{where}: auto-graded question {q.id} has no hidden test")
+            raise NoHiddenTestError(f"{where}: auto-graded question {q.id} has no hidden test")
         total = sum(t.points for t in mine)
         if abs(total - q.points) > 1e-9:
             raise AssignmentError(
                 f"{where}: question {q.id} is worth {q.points:g} points"
                 f" but its tests give {total:g}"
             )
-    student = make_student_notebook(nb, where=where)
-    assignment = Assignment(
-        path=Path(path),
-        name=meta["assignment"],
-        version=meta["version"],
-        title=meta["title"],
-        questions=questions,
-        tests=tests,
-        fingerprint=_fingerprint(nb),
-        cell_roles=roles,
-        student_keys=role_keys(student),
-    )
-    check_structure(student, assignment.student_keys, where=where)
-    return assignment

@@ -6,7 +6,8 @@ A master notebook (``solutions/NN_topic.ipynb``) has ``metadata["optcourse"] = {
 * ``{"question": "q3", "points": 2, "level": "A", "graded": "auto"}``: the question (markdown);
 * ``{"solution": "q3"}``: the reference answer (code between ``# BEGIN SOLUTION`` and
   ``# END SOLUTION``, or lines ending in ``# SOLUTION``; a markdown cell is a model answer);
-* ``{"tests": "q3", "visibility": "public"}`` or ``"hidden"``: calls to :mod:`optcourse.exercise`;
+* ``{"tests": "q3", "visibility": "public"}`` or ``"hidden"``: calls of the check functions
+  (:mod:`optcourse.assignment.checks`, which students import from :mod:`optcourse.exercise`);
 * ``{"rubric": "q9"}``: how a person grades a free-text question;
 * ``{"master_only": true}``: any other cell the student must not see.
 """
@@ -22,22 +23,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from optcourse import exercise
+from optcourse.assignment.checks import record_cell
 from optcourse.assignment.specs import TestSpec
 
 __all__ = [
     "AssignmentError",
+    "NoHiddenTestError",
     "Role",
     "Question",
     "read_notebook",
+    "assignment_metadata",
     "cell_role",
     "role_keys",
     "parse_questions",
     "record_tests",
     "public_specs",
     "check_structure",
+    "normal_source",
 ]
 
 LEVELS = ("A", "B", "C", "D")
@@ -45,6 +47,11 @@ LEVELS = ("A", "B", "C", "D")
 
 class AssignmentError(ValueError):
     """A notebook that is missing, unreadable or not in the assignment format (clear message)."""
+
+
+class NoHiddenTestError(AssignmentError):
+    """An auto-graded question without a hidden test: the notebook is not a master (often a
+    student notebook given where the master was meant)."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +131,30 @@ def read_notebook(path: str | Path) -> Any:
     return nb
 
 
+def assignment_metadata(nb: Any, where: str) -> dict[str, str]:
+    """The ``optcourse`` notebook metadata (assignment, version, title), validated."""
+    meta = nb.metadata.get("optcourse")
+    if not isinstance(meta, dict):
+        raise AssignmentError(
+            f"{where}: no 'optcourse' notebook metadata: not an assignment notebook"
+        )
+    for key in ("assignment", "version"):
+        if not isinstance(meta.get(key), str) or not meta[key]:
+            raise AssignmentError(f"{where}: notebook metadata optcourse.{key} must be a string")
+    return {
+        "assignment": meta["assignment"],
+        "version": meta["version"],
+        "title": str(meta.get("title", meta["assignment"])),
+    }
+
+
 def cell_role(cell: Any) -> Role | None:
-    """The :class:`Role` of a cell from its metadata, or None for an ordinary cell."""
-    meta = cell.get("metadata", {}).get("optcourse")
+    """The :class:`Role` of a cell from its metadata, or None for an ordinary cell.
+
+    ``cell`` is a notebook node or the plain dict of a submission: a cell whose metadata is not
+    a mapping has no role. Raises only :class:`AssignmentError` (a bad visibility)."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    meta = metadata.get("optcourse") if isinstance(metadata, dict) else None
     if not isinstance(meta, dict):
         return None
     if meta.get("master_only") is True:
@@ -143,10 +171,11 @@ def cell_role(cell: Any) -> Role | None:
 
 
 def role_keys(nb: Any) -> list[str]:
-    """The ordered role keys of a notebook's cells, numbered when repeated ('solution:q1:2')."""
+    """The ordered role keys of a notebook's cells (a node or a plain dict), numbered when
+    repeated ('solution:q1:2')."""
     seen: Counter[str] = Counter()
     keys = []
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         role = cell_role(cell)
         if role is None:
             continue
@@ -154,6 +183,13 @@ def role_keys(nb: Any) -> list[str]:
         n = seen[role.key]
         keys.append(role.key if n == 1 else f"{role.key}:{n}")
     return keys
+
+
+def normal_source(source: str | list[str]) -> str:
+    """A cell's source text without the whitespace that editing may change (line ends, outer
+    blank lines), to recognise a master's cell in a student's notebook."""
+    text = source if isinstance(source, str) else "".join(source)
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
 def _title(text: str) -> str:
@@ -206,15 +242,9 @@ def parse_questions(nb: Any, *, where: str = "notebook") -> list[Question]:
     ]
 
 
-def _namespace() -> dict[str, Any]:
-    ns: dict[str, Any] = {"np": np, "math": math}
-    ns.update({name: getattr(exercise, name) for name in exercise.__all__})
-    return ns
-
-
 def record_tests(
     nb: Any, *, visibility: tuple[str, ...] = ("public", "hidden"), where: str = "notebook"
-):
+) -> list[TestSpec]:
     """Execute the test cells of ``nb`` in recording mode; return their named TestSpecs."""
     specs: list[TestSpec] = []
     counters: Counter[str] = Counter()
@@ -224,14 +254,12 @@ def record_tests(
             continue
         if cell.cell_type != "code":
             raise AssignmentError(f"{where}: cell {index} ({role.label}) must be a code cell")
-        with exercise.recording() as recorded:
-            try:
-                exec(compile(cell.source, f"<{role.label}>", "exec"), _namespace())  # noqa: S102
-            except Exception as exc:
-                raise AssignmentError(
-                    f"{where}: cell {index} ({role.label}) does not run:"
-                    f" {type(exc).__name__}: {exc}"
-                ) from None
+        try:
+            recorded = record_cell(cell.source, f"<{role.label}>")
+        except Exception as exc:  # instructor code: any error is a broken test cell
+            raise AssignmentError(
+                f"{where}: cell {index} ({role.label}) does not run: {type(exc).__name__}: {exc}"
+            ) from None
         if not recorded:
             raise AssignmentError(f"{where}: cell {index} ({role.label}) declares no check")
         for spec in recorded:
@@ -243,8 +271,7 @@ def record_tests(
                 )
             stem = f"{spec.question}.{spec.visibility}"
             counters[stem] += 1
-            spec.name = f"{stem}.{counters[stem]}"
-            specs.append(spec)
+            specs.append(spec.named(f"{stem}.{counters[stem]}"))
     return specs
 
 

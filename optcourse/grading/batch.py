@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optcourse.assignment.master import Assignment
 from optcourse.grading.grade import file_sha256, grade_submission, hidden_paths, zero_results
 from optcourse.grading.kernel import KernelLimits
 from optcourse.grading.results import (
@@ -112,7 +113,7 @@ def _safe_name(name: str) -> str:
     return name
 
 
-def _stamp(assignment: Any, sha: str, seed: int | None = None) -> dict[str, Any]:
+def _stamp(assignment: Assignment, sha: str, seed: int | None = None) -> dict[str, Any]:
     return {
         "sha256": sha,
         "fingerprint": assignment.fingerprint,
@@ -122,7 +123,7 @@ def _stamp(assignment: Any, sha: str, seed: int | None = None) -> dict[str, Any]
 
 
 def _previous(
-    out: Path, sub: Submission, assignment: Any, seed: int | None = None
+    out: Path, sub: Submission, assignment: Assignment, seed: int | None = None
 ) -> SubmissionResult | None:
     """The saved result of ``sub`` if its file, the assignment and the seed are unchanged."""
     if sub.refuse:  # cheap to redo, and the file is not to be read
@@ -140,7 +141,9 @@ def _previous(
         return None
 
 
-def save(out: Path, result: SubmissionResult, assignment: Any, seed: int | None = None) -> None:
+def save(
+    out: Path, result: SubmissionResult, assignment: Assignment, seed: int | None = None
+) -> None:
     """Write results.json, feedback.md and the resume record of one submission (atomically)."""
     folder = out / result.name
     write_json(folder / "results.json", results_json(result))
@@ -179,7 +182,7 @@ class Progress:
 
 def grade_all(
     submissions: Sequence[Submission],
-    assignment: Any,
+    assignment: Assignment,
     out: Path,
     *,
     jobs: int = 1,

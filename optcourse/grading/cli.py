@@ -141,15 +141,14 @@ def run_grade(args: argparse.Namespace) -> int:
 
 def _load(path: Path) -> Any:
     from optcourse.assignment.master import load_assignment
+    from optcourse.assignment.notebook import NoHiddenTestError
 
     if not path.exists():
         raise ValueError(f"--assignment: no such master notebook: {path}")
     try:
         return load_assignment(path)
-    except ValueError as exc:
-        if "has no hidden test" in str(exc):  # e.g. a student notebook given by mistake
-            raise ValueError(f"{exc} (give the master notebook from solutions/)") from None
-        raise
+    except NoHiddenTestError as exc:  # e.g. a student notebook given by mistake
+        raise ValueError(f"{exc} (give the master notebook from solutions/)") from None
 
 
 def run_autograder(args: argparse.Namespace) -> int:

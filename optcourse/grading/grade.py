@@ -12,7 +12,6 @@ A whole class is graded by :mod:`optcourse.grading.batch`.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import math
@@ -23,6 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from optcourse.assignment.master import SKIPPED_KINDS, Assignment
+from optcourse.assignment.notebook import AssignmentError, cell_role, normal_source
+from optcourse.assignment.specs import Probes, TestSpec
+from optcourse.assignment.values import ProbeError
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
 from optcourse.grading.results import (
     HIDDEN_VISIBILITY,
@@ -35,21 +38,15 @@ from optcourse.grading.results import (
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
 
 
-def _probe_error(kind: str, message: str) -> Any:
-    from optcourse.exercise import ProbeError
-
-    return ProbeError(kind, message)
-
-
 def _to_value(reply: Reply) -> Any:
     """A kernel reply as what ``TestSpec.judge`` expects: plain data or a ``ProbeError``."""
     if reply.ok:
         return reply.value
     if reply.kind == "error":
-        return _probe_error(reply.exc or "Error", reply.error)
+        return ProbeError(reply.exc or "Error", reply.error)
     if reply.kind == "timeout":
-        return _probe_error("Timeout", reply.error)
-    return _probe_error("KernelStopped", reply.error)
+        return ProbeError("Timeout", reply.error)
+    return ProbeError("KernelStopped", reply.error)
 
 
 def file_sha256(path: Path) -> str:
@@ -92,59 +89,46 @@ def read_submission(path: Path) -> tuple[dict[str, Any] | None, str, str]:
     return nb, sha, ""
 
 
-def _normal_source(source: str) -> str:
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
-
-
-def master_test_sources(path: Path) -> frozenset[str]:
-    """The (whitespace-normalised) sources of the test and master-only code cells of a master."""
-    try:
-        nb = json.loads(Path(path).read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return frozenset()
-    found = set()
-    for cell in cells:
-        role = cell.get("metadata", {}).get("optcourse") if isinstance(cell, dict) else None
-        if cell.get("cell_type") == "code" and isinstance(role, dict):
-            if "tests" in role or role.get("master_only") is True:
-                source = cell.get("source", "")
-                found.add(_normal_source(source if isinstance(source, str) else "".join(source)))
-    return frozenset(found)
-
-
 def code_cells(
     nb: dict[str, Any], test_sources: frozenset[str] | None = None
 ) -> list[tuple[int, str]]:
     """(1-based cell number, source) of the code cells to run.
 
     Test cells (and a master's own ``master_only`` cells) are left out: grading asks for values
-    itself and does not need the notebook's checks. With ``test_sources`` (from
-    :func:`master_test_sources`) a cell is left out only if it really is one of the master's test
-    cells: a student's own code in a cell that carries test metadata (a copied or split test
-    cell) still runs.
+    itself and does not need the notebook's checks. With ``test_sources`` (the assignment's
+    :attr:`~optcourse.assignment.master.Assignment.test_sources`) a cell is left out only if it
+    really is one of the master's test cells: a student's own code in a cell that carries test
+    metadata (a copied or split test cell) still runs.
     """
     out = []
     for i, cell in enumerate(nb["cells"]):
         if cell.get("cell_type") != "code":
             continue
-        meta = cell.get("metadata")
-        role = meta.get("optcourse") if isinstance(meta, dict) else None
         source = cell["source"]
         source = source if isinstance(source, str) else "".join(source)
-        if isinstance(role, dict) and ("tests" in role or role.get("master_only") is True):
-            if test_sources is None or _normal_source(source) in test_sources:
+        if _has_skipped_role(cell):
+            if test_sources is None or normal_source(source) in test_sources:
                 continue
         out.append((i + 1, source))
     return out
 
 
-def _seed(assignment: Any, sha: str, seed: int | None) -> int:
+def _has_skipped_role(cell: dict[str, Any]) -> bool:
+    """Whether a submission's cell is marked as a test or master-only cell (its role read as
+    :func:`~optcourse.assignment.notebook.cell_role` reads the master's)."""
+    try:
+        role = cell_role(cell)
+    except AssignmentError:  # test metadata with an unknown visibility: still a test cell
+        return True
+    return role is not None and role.kind in SKIPPED_KINDS
+
+
+def _seed(assignment: Assignment, sha: str, seed: int | None) -> int:
     text = f"{assignment.fingerprint}:{sha}:{seed}"
     return int(hashlib.sha256(text.encode()).hexdigest()[:15], 16)
 
 
-def _manual_results(assignment: Any) -> list[TestResult]:
+def _manual_results(assignment: Assignment) -> list[TestResult]:
     return [
         TestResult(
             name=f"{q.id}: {q.title}",
@@ -160,7 +144,7 @@ def _manual_results(assignment: Any) -> list[TestResult]:
     ]
 
 
-def zero_results(assignment: Any, why: str) -> list[TestResult]:
+def zero_results(assignment: Assignment, why: str) -> list[TestResult]:
     tests = [
         TestResult(
             name=_test_name(spec),
@@ -184,17 +168,17 @@ def _test_name(spec: Any) -> str:
     return f"{spec.name}: {spec.describe}"
 
 
-def _merge(assignment: Any, tests: list[TestResult]) -> list[TestResult]:
+def _merge(assignment: Assignment, tests: list[TestResult]) -> list[TestResult]:
     """Tests and manual questions in question order."""
     order = {q.id: i for i, q in enumerate(assignment.questions)}
     both = tests + _manual_results(assignment)
     return sorted(both, key=lambda t: order.get(t.question, len(order)))
 
 
-def _judge(spec: Any, values: list[Any]) -> TestResult:
+def _judge(spec: TestSpec, probes: Probes, values: list[Any]) -> TestResult:
     points = float(spec.points)
     try:
-        verdict = spec.judge(values)
+        verdict = spec.judge(probes, values)
         score = float(verdict.score)
         passed = bool(verdict.passed)
         message = str(verdict.message)
@@ -219,17 +203,15 @@ def _judge(spec: Any, values: list[Any]) -> TestResult:
     )
 
 
-def run_test(spec: Any, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
+def run_test(spec: TestSpec, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
     """Draw ``spec``'s probes from ``rng``, ask each one with ``ask`` and judge the replies.
 
-    ``make_probes`` remembers the drawn cases on the spec for ``judge``; the assignment's specs
-    are shared by the submissions graded in parallel (``--jobs``), so each use works on its own
-    shallow copy and one submission's cases can never be judged against another's answers.
+    Specs are immutable and the drawn cases travel in the :class:`Probes` value, so the
+    submissions graded in parallel (``--jobs``) share the assignment's specs safely.
     """
-    spec = copy.copy(spec)
     probes = spec.make_probes(rng)
-    values = [_to_value(ask(expr)) for expr in probes]
-    return _judge(spec, values)
+    values = [_to_value(ask(expr)) for expr in probes.expressions]
+    return _judge(spec, probes, values)
 
 
 def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path]:
@@ -255,7 +237,7 @@ def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path
 
 def grade_submission(
     path: Path,
-    assignment: Any,
+    assignment: Assignment,
     *,
     name: str | None = None,
     limits: KernelLimits | None = None,
@@ -303,7 +285,7 @@ def grade_submission(
     tests: list[TestResult] = []
     session = _Session(path, limits or KernelLimits(), list(hide), result.notes)
     try:
-        for number, source in code_cells(nb, master_test_sources(Path(assignment.path))):
+        for number, source in code_cells(nb, assignment.test_sources):
             session.run_cell(number, source)
         rng_seed = _seed(assignment, result.sha256, seed)
         for index, spec in enumerate(assignment.tests):
@@ -316,19 +298,12 @@ def grade_submission(
     return result
 
 
-def _structure_problem(assignment: Any, nb: dict[str, Any]) -> str:
+def _structure_problem(assignment: Assignment, nb: dict[str, Any]) -> str:
     """The assignment's complaint about missing or reordered exercise cells, or ""."""
-    check = getattr(assignment, "check_submission", None)
-    if check is None:
-        return ""
     try:
-        import nbformat
-
-        check(nbformat.from_dict(nb), where="your notebook")
-    except ValueError as exc:  # AssignmentError
+        assignment.check_submission(nb, where="your notebook")
+    except AssignmentError as exc:
         return str(exc)
-    except Exception:  # a notebook too damaged to compare: running it will tell
-        return ""
     return ""
 
 

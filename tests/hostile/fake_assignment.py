@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optcourse.assignment.specs import Probes
 from optcourse.exercise import ProbeError, Verdict
 
 GOOD_CELLS = ["answer = 42", "def double(x):\n    return 2 * x", "late = 'done'"]
@@ -32,34 +33,35 @@ class FakeQuestion:
 
 
 class FakeSpec:
-    """A test: ``probes(rng)`` gives expressions, ``check(values)`` the fraction earned."""
+    """A test: ``probes(rng)`` gives (expressions, inputs), ``check(inputs, values)`` whether
+    all passed (the same protocol as ``TestSpec``: the drawn inputs travel in ``Probes``)."""
 
     def __init__(self, name, question, points, visibility, describe, probes, check):  # type: ignore[no-untyped-def]
         self.name, self.question, self.points = name, question, float(points)
         self.visibility, self.describe = visibility, describe
         self._probes, self._check = probes, check
-        self._inputs: list[float] = []
 
-    def make_probes(self, rng: Any) -> list[str]:
-        return self._probes(self, rng)
+    def make_probes(self, rng: Any) -> Probes:
+        expressions, inputs = self._probes(rng)
+        return Probes(self.name, tuple(expressions), tuple((x,) for x in inputs))
 
-    def judge(self, values: list[Any]) -> Verdict:
+    def judge(self, probes: Probes, values: list[Any]) -> Verdict:
         for v in values:
             if isinstance(v, ProbeError):
                 return Verdict(0.0, False, f"{v.kind}: {v.message}")
-        ok = self._check(self, values)
+        ok = self._check([c[0] for c in probes.cases], values)
         return Verdict(self.points if ok else 0.0, ok, "" if ok else "wrong value")
 
 
-def _double_probes(spec: FakeSpec, rng: Any) -> list[str]:
-    spec._inputs = [float(x) for x in rng.uniform(-5, 5, size=3)]
-    return [f"double({x!r})" for x in spec._inputs]
+def _double_probes(rng: Any) -> tuple[list[str], list[float]]:
+    inputs = [float(x) for x in rng.uniform(-5, 5, size=3)]
+    return [f"double({x!r})" for x in inputs], inputs
 
 
-def _double_check(spec: FakeSpec, values: list[Any]) -> bool:
+def _double_check(inputs: list[float], values: list[Any]) -> bool:
     return all(
         type(v) is float and math.isclose(v, 2 * x, rel_tol=1e-12)
-        for v, x in zip(values, spec._inputs, strict=True)
+        for v, x in zip(values, inputs, strict=True)
     )
 
 
@@ -71,6 +73,7 @@ class FakeAssignment:
         self.path = Path(folder) / "master.ipynb"
         self.path.write_text(json.dumps({"cells": [], "metadata": {"secret": SECRET}}))
         self.fingerprint = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        self.test_sources: frozenset[str] = frozenset()  # the master has no test cell to skip
         self.questions = [
             FakeQuestion("q1", 1, "auto", "the answer"),
             FakeQuestion("q2", 2, "auto", "double"),
@@ -84,8 +87,8 @@ class FakeAssignment:
                 1,
                 "public",
                 "answer is 42",
-                lambda s, rng: ["answer"],
-                lambda s, v: type(v[0]) is int and v[0] == 42,
+                lambda rng: (["answer"], [None]),
+                lambda inputs, v: type(v[0]) is int and v[0] == 42,
             ),
             FakeSpec(
                 "q2.hidden.1",
@@ -102,10 +105,13 @@ class FakeAssignment:
                 1,
                 "public",
                 "late is 'done'",
-                lambda s, rng: ["late"],
-                lambda s, v: v[0] == "done",
+                lambda rng: (["late"], [None]),
+                lambda inputs, v: v[0] == "done",
             ),
         ]
+
+    def check_submission(self, notebook: Any, where: str = "submission") -> None:
+        """Any notebook has the fake's structure: it has no exercise cell to check."""
 
 
 def notebook(cells: list[str], assignment: str = "00_fake") -> dict[str, Any]:
