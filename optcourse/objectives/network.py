@@ -14,12 +14,12 @@ import numpy.typing as npt
 
 from optcourse._validation import check_int
 from optcourse.objectives.base import FloatArray
-from optcourse.objectives.data import _DataObjective
+from optcourse.objectives.data import DataObjective
 
 __all__ = ["TanhNetwork"]
 
 
-class TanhNetwork(_DataObjective):
+class TanhNetwork(DataObjective):
     """Mean squared error of a network with one hidden layer of ``hidden`` tanh units.
 
     For inputs ``X`` (shape ``(m,)`` for scalar inputs, or ``(m, d)``) and targets ``y`` (``(m,)``)
