@@ -246,7 +246,8 @@ def classify_run(
     Examples on f = x² from x0 = 5 with 50 GD steps: η = 0.01 → "slow" (ρ = 0.96), η = 0.1 and
     η = 0.4 → "converging", η = 0.9 and 1.0 → "oscillating", η = 1.1 → "diverging".
     A converged run and one stuck on a plateau both look flat at the end; the loss curve alone
-    cannot tell them apart (look at ``history.grad_norm`` and the Hessian).
+    cannot tell them apart (look at ``history.grad_norm`` and the Hessian). For a 1-D run whose
+    minimizer is known, :func:`classify_iterates` gives the finer name (one of :data:`REGIMES`).
 
     Returns
     -------
