@@ -401,7 +401,7 @@ def test_tanh_network_matches_torch_autograd() -> None:
     assert float(loss.detach()) == pytest.approx(float(f.value(x)), rel=1e-12)
     np.testing.assert_allclose(f.grad(x), g.numpy(), rtol=1e-10, atol=1e-12)
     H = torch.autograd.functional.hessian(loss_of, t.detach())
-    np.testing.assert_allclose(f.hessian(x), H.numpy(), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(f.hessian(x), H.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_tanh_network_layout_prediction_and_batches() -> None:
@@ -428,9 +428,14 @@ def test_tanh_network_layout_prediction_and_batches() -> None:
 
 
 def test_tanh_network_hessian_matches_second_differences_of_the_value() -> None:
-    """Independent of the gradient: second differences of the loss itself."""
+    """Independent of the gradient: second differences of the loss itself (the Gauss-Newton part
+    alone, without the curvature of the hidden units, is far off here)."""
     f = OBJECTIVES["tanh_network"]
     x = random_points(f, (), seed=7)
     h = 1e-4
     second = fd_hessian(lambda p: fd_grad(f.value, p, h), x, h)
     np.testing.assert_allclose(f.hessian(x), second, rtol=1e-5, atol=1e-6)
+    assert isinstance(f, TanhNetwork)
+    J, _ = f._jacobian(x, f.X)
+    gauss_newton = 2.0 / f.n_samples * J.T @ J
+    assert np.abs(gauss_newton - second).max() > 1e-2

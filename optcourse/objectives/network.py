@@ -30,9 +30,9 @@ class TanhNetwork(DataObjective):
     The parameter vector is ``θ = [W1 (hidden·d, row by row), b1 (hidden), w2 (hidden), b2]``, so
     ``dim = hidden·(d + 2) + 1`` (``3·hidden + 1`` for scalar inputs); :meth:`unpack` splits it.
     ``θ`` may carry batch axes, ``(..., dim)``, and ``batch=idx`` selects mini-batch rows as for
-    the other data objectives. ``grad`` is backpropagation (exact); ``hessian`` is central
-    differences of that gradient (accurate to about 1e-7 relative, enough to read curvature).
-    Minimizers are unknown (``minimizers`` is ``None``).
+    the other data objectives. ``grad`` is backpropagation and ``hessian`` the exact second
+    derivative (Gauss–Newton part plus the curvature of each hidden unit). Minimizers are unknown
+    (``minimizers`` is ``None``).
 
     Raises
     ------
@@ -99,17 +99,45 @@ class TanhNetwork(DataObjective):
         ]
         return np.concatenate(parts, axis=-1)
 
-    def hessian(
-        self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None, eps: float = 1e-5
-    ) -> FloatArray:
-        """Return the Hessian by central differences of :meth:`grad`, shape ``(..., dim, dim)``."""
+    def _jacobian(self, x: npt.ArrayLike, X: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Return the derivatives of the predictions, ``(..., m, dim)``, and the activations."""
+        _, _, w2, _ = self.unpack(x)
+        hidden, pred = self._forward(x, X)
+        slope = w2[..., None, :] * (1.0 - hidden**2)  # d pred / d(pre-activation), (..., m, H)
+        d_W1 = slope[..., None] * X[:, None, :]  # (..., m, H, d)
+        parts = [
+            d_W1.reshape(d_W1.shape[:-2] + (-1,)),
+            slope,
+            hidden,
+            np.ones(pred.shape + (1,)),
+        ]
+        return np.concatenate(parts, axis=-1), hidden
+
+    def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
+        """Return the Hessian, shape ``(..., dim, dim)``: ``(2/m) JᵀJ + Σᵢ rᵢ ∇²predᵢ``.
+
+        ``J`` holds the derivatives of the predictions and ``rᵢ = 2(predᵢ − yᵢ)/m``; the second
+        derivatives of a prediction only couple the weights of one hidden unit with each other.
+        """
         theta = self._points(x)
-        steps = eps * np.eye(self.dim)
-        plus = self.grad(theta[..., None, :] + steps, batch)
-        minus = self.grad(theta[..., None, :] - steps, batch)
-        H = (plus - minus) / (2.0 * eps)  # row k: derivative of the gradient along coordinate k
-        sym: FloatArray = 0.5 * (H + np.swapaxes(H, -1, -2))
-        return sym
+        Xb, yb = self._rows(batch)
+        J, hidden = self._jacobian(theta, Xb)
+        _, _, w2, _ = self.unpack(theta)
+        pred = self._forward(theta, Xb)[1]
+        r = 2.0 * (pred - yb) / len(yb)
+        out: FloatArray = (2.0 / len(yb)) * np.einsum("...mi,...mj->...ij", J, J)
+        H, d = self.hidden, self.n_inputs
+        x_ext = np.concatenate([Xb, np.ones((len(yb), 1))], axis=1)  # [x, 1]: weights and bias
+        d1 = 1.0 - hidden**2  # tanh' at the pre-activations, (..., m, H)
+        curv = np.einsum("...m,...mh->...mh", r, -2.0 * hidden * d1) * w2[..., None, :]
+        block = np.einsum("...mh,mk,ml->...hkl", curv, x_ext, x_ext)  # (..., H, d+1, d+1)
+        cross = np.einsum("...m,...mh,mk->...hk", r, d1, x_ext)  # with w2_h, (..., H, d+1)
+        for h in range(H):
+            inc = np.array([*(h * d + k for k in range(d)), H * d + h])  # W1_h and b1_h
+            out[..., inc[:, None], inc[None, :]] += block[..., h, :, :]
+            out[..., inc, H * (d + 1) + h] += cross[..., h, :]
+            out[..., H * (d + 1) + h, inc] += cross[..., h, :]
+        return out
 
     def __repr__(self) -> str:
         return (
