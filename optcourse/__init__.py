@@ -7,13 +7,20 @@ The pieces, one module per concept:
 - ``optcourse.schedules``: learning-rate schedules, callables ``sched(t)``
 - ``optcourse.stopping``: stopping rules and divergence detection
 - ``optcourse.minimize``: the driver, returning an ``OptimizeResult`` that says why it stopped
+- ``optcourse.sweep``: many gradient-descent runs at once, one per learning rate and start
 - ``optcourse.diagnostics``: step-size theory, run classification, loss-curve reading
 - ``optcourse.plotting`` and ``optcourse.widgets``: figures, explorers (import explicitly)
+
+The package itself exports what a reader calls most, and this is the import style of the README and
+the chapters: ``from optcourse import minimize, sweep``; everything else is imported from its
+submodule (``from optcourse.objectives import Parabola``, ``from optcourse.optimizers import SGD``).
 """
 
 from optcourse.minimize import minimize
 from optcourse.result import History, OptimizeResult
+from optcourse.status import Status
+from optcourse.sweep import Sweep, sweep
 
 __version__ = "0.1.0"
 
-__all__ = ["History", "OptimizeResult", "minimize", "__version__"]
+__all__ = ["History", "OptimizeResult", "Status", "Sweep", "minimize", "sweep", "__version__"]

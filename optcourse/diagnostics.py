@@ -13,7 +13,11 @@ one) gradient descent with step η multiplies the error along the eigenvector of
 
 For f(x) = x² the Hessian is 2, so the factor is 1 − 2η: the four regimes of chapter 2.
 
-**Reading runs.** :func:`classify_run` names the regime of a finished run, and
+**Reading runs.** One vocabulary names what a run did. :func:`classify_run` reads any run (a
+result or a loss curve) and answers with one of the five :data:`RUN_CLASSES`. When the iterates of
+a 1-D run and the minimizer are known, as in chapter 2 and its explorer, :func:`classify_iterates`
+says more: one of the seven :data:`REGIMES`, each a finer name inside one run class
+(``REGIMES[label]`` is that class; "bouncing forever" is an "oscillating" run).
 :func:`read_loss_curves` reads a pair of training/validation curves. Their criteria are simple,
 documented thresholds (keyword arguments you may change), meant to be inspected, not trusted
 blindly.
@@ -22,6 +26,8 @@ blindly.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -36,6 +42,8 @@ __all__ = [
     "condition_number",
     "classify_run",
     "RUN_CLASSES",
+    "classify_iterates",
+    "REGIMES",
     "moving_average",
     "read_loss_curves",
     "CURVE_READINGS",
@@ -47,6 +55,20 @@ _quiet = np.errstate(all="ignore")
 
 #: The labels :func:`classify_run` can return.
 RUN_CLASSES = ("converging", "slow", "oscillating", "diverging", "stalled")
+#: The labels :func:`classify_iterates` can return, in the order of growing learning rate on x²,
+#: each mapped to the run class (one of :data:`RUN_CLASSES`) it refines. A run that starts at the
+#: minimum makes no progress, which the loss curve alone reads as "stalled".
+REGIMES: Mapping[str, str] = MappingProxyType(
+    {
+        "already at the minimum": "stalled",
+        "slow: barely moved": "slow",
+        "converging monotonically": "converging",
+        "landed exactly on the minimum": "converging",
+        "oscillating, converging": "oscillating",
+        "bouncing forever": "oscillating",
+        "diverging": "diverging",
+    }
+)
 #: The labels :func:`read_loss_curves` can return.
 CURVE_READINGS = ("underfitting", "overfitting", "unstable", "healthy")
 
@@ -224,7 +246,8 @@ def classify_run(
     Examples on f = x² from x0 = 5 with 50 GD steps: η = 0.01 → "slow" (ρ = 0.96), η = 0.1 and
     η = 0.4 → "converging", η = 0.9 and 1.0 → "oscillating", η = 1.1 → "diverging".
     A converged run and one stuck on a plateau both look flat at the end; the loss curve alone
-    cannot tell them apart (look at ``history.grad_norm`` and the Hessian).
+    cannot tell them apart (look at ``history.grad_norm`` and the Hessian). For a 1-D run whose
+    minimizer is known, :func:`classify_iterates` gives the finer name (one of :data:`REGIMES`).
 
     Returns
     -------
@@ -282,6 +305,46 @@ def classify_run(
     gap = max(T - q, 1)
     rho = (d2 / d1) ** (1.0 / gap)
     return "slow" if rho >= slow_rate else "converging"
+
+
+def classify_iterates(xs: ArrayLike, minimizer: float, slow_fraction: float = 0.5) -> str:
+    """Name the regime of a 1-D run from its iterates and the minimizer: one of :data:`REGIMES`.
+
+    The distance ``d_t = |x_t − minimizer|`` decides: growing (or overflowing) is "diverging";
+    unchanged with sign flips is "bouncing forever"; shrinking with sign flips is "oscillating,
+    converging"; shrinking on one side is "converging monotonically", or "slow: barely moved" when
+    the final distance is still above ``slow_fraction`` of the first (or did not change at all);
+    a final distance of exactly zero is "landed exactly on the minimum", a first one of zero
+    "already at the minimum". ``REGIMES[label]`` is the coarser :data:`RUN_CLASSES` label.
+
+    On f = x² from x0 = 5 with 20 GD steps: η = 0.01 → "slow: barely moved", η = 0.3 →
+    "converging monotonically", η = 0.5 → "landed exactly on the minimum", η = 0.8 →
+    "oscillating, converging", η = 1 → "bouncing forever", η = 1.1 → "diverging".
+
+    Raises
+    ------
+    ValueError
+        If there are no iterates or ``minimizer`` is not finite.
+    """
+    x = np.asarray(xs, dtype=float).reshape(-1)
+    if x.size == 0 or not math.isfinite(minimizer):
+        raise ValueError("need at least one iterate and a finite minimizer")
+    d = x - minimizer
+    if not np.isfinite(d).all():
+        return "diverging"
+    first, last = abs(d[0]), abs(d[-1])
+    if first == 0.0:
+        return "already at the minimum"
+    if last > first * (1 + 1e-9):
+        return "diverging"
+    if last == 0.0:
+        return "landed exactly on the minimum"
+    flips = bool((np.sign(d[:-1]) * np.sign(d[1:]) < 0).any())
+    if last >= first * (1 - 1e-9):
+        return "bouncing forever" if flips else "slow: barely moved"
+    if flips:
+        return "oscillating, converging"
+    return "slow: barely moved" if last > slow_fraction * first else "converging monotonically"
 
 
 def _tail_slope(tail: NDArray[np.float64]) -> tuple[float, bool, float]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from optcourse.diagnostics import REGIMES, classify_iterates
 from optcourse.objectives import Objective, Parabola
-from optcourse.optimizers import SGD
+from optcourse.sweep import sweep
 
-__all__ = ["DEFAULT_ETAS", "DEFAULT_X0S", "gd_trajectories", "classify_run", "explorer_html"]
+__all__ = ["DEFAULT_ETAS", "DEFAULT_X0S", "gd_trajectories", "explorer_html"]
 
 #: The learning rates of the default grid: 0.01, then 0.02 to 1.2 in steps of 0.02.
 DEFAULT_ETAS: tuple[float, ...] = (0.01,) + tuple(round(0.02 * k, 2) for k in range(1, 61))
@@ -33,21 +35,14 @@ _WIDTH, _HEIGHT, _PAD = 340, 260, 40
 #: Numbers the explorers made in this process: two explorers of the same grid on one page must not
 #: share an element id (a hash alone would collide). A counter keeps a rebuilt page identical.
 _SERIAL = itertools.count()
-_REGIMES = (
-    "already at the minimum",
-    "slow: barely moved",
-    "converging monotonically",
-    "landed exactly on the minimum",
-    "oscillating, converging",
-    "bouncing forever",
-    "diverging",
-)
+#: The regime names shown under the picture: the vocabulary of :mod:`optcourse.diagnostics`.
+_REGIMES = tuple(REGIMES)
 
 
 def gd_trajectories(
     objective: Objective, etas: npt.ArrayLike, x0s: npt.ArrayLike, steps: int
 ) -> npt.NDArray[np.float64]:
-    """Run plain gradient descent for every pair (η, x₀) of a grid at once.
+    """Run plain gradient descent for every pair (η, x₀) of a grid at once (see :func:`sweep`).
 
     Parameters
     ----------
@@ -68,51 +63,20 @@ def gd_trajectories(
     """
     if getattr(objective, "dim", None) != 1:
         raise ValueError("objective must be one-dimensional (dim == 1)")
-    if steps < 1:
-        raise ValueError(f"steps must be at least 1; got {steps}")
-    eta = np.asarray(etas, dtype=float).reshape(-1)
-    start = np.asarray(x0s, dtype=float).reshape(-1)
-    if eta.size == 0 or start.size == 0:
-        raise ValueError("etas and x0s must each contain at least one value")
-    if (eta < 0).any() or not np.isfinite(eta).all():
-        raise ValueError("etas must be finite and non-negative")
-    opt = SGD(lr=eta[:, None, None])
-    x = np.broadcast_to(start[None, :, None], (eta.size, start.size, 1)).astype(float)
-    out = np.empty((eta.size, start.size, steps + 1))
-    out[:, :, 0] = x[..., 0]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for t in range(1, steps + 1):
-            x = opt.step(x, objective.grad(x))
-            out[:, :, t] = x[..., 0]
-    return out
+    return sweep(objective, etas, x0s, steps).path[..., 0]
 
 
-def classify_run(xs: npt.ArrayLike, minimizer: float, slow_fraction: float = 0.5) -> str:
-    """Name the behaviour of a 1-D gradient-descent run from its iterates.
-
-    The distance ``d_t = |x_t − minimizer|`` decides: growing (or overflowing) is "diverging";
-    unchanged with sign flips is "bouncing forever"; shrinking with sign flips is "oscillating,
-    converging"; shrinking on one side is "converging monotonically", or "slow: barely moved" when
-    the final distance is still above ``slow_fraction`` of the first; a final distance of exactly
-    zero is "landed exactly on the minimum".
-    """
-    x = np.asarray(xs, dtype=float).reshape(-1)
-    d = x - minimizer
-    if not np.isfinite(d).all():
-        return "diverging"
-    first, last = abs(d[0]), abs(d[-1])
-    if first == 0.0:
-        return _REGIMES[0]
-    if last > first * (1 + 1e-9):
-        return "diverging"
-    if last == 0.0:
-        return "landed exactly on the minimum"
-    flips = bool((np.sign(d[:-1]) * np.sign(d[1:]) < 0).any())
-    if last >= first * (1 - 1e-9):
-        return "bouncing forever" if flips else "slow: barely moved"
-    if flips:
-        return "oscillating, converging"
-    return "slow: barely moved" if last > slow_fraction * first else "converging monotonically"
+def __getattr__(name: str) -> Any:
+    """The old name ``explorer.classify_run``: :func:`~optcourse.diagnostics.classify_iterates`."""
+    if name == "classify_run":
+        warnings.warn(
+            "optcourse.explorer.classify_run is deprecated: use "
+            "optcourse.diagnostics.classify_iterates (same labels, optcourse.diagnostics.REGIMES)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return classify_iterates
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _round(a: npt.NDArray[np.float64], digits: int = 5) -> list[Any]:
@@ -164,7 +128,7 @@ def explorer_html(
     with np.errstate(over="ignore", invalid="ignore"):
         final_loss = np.asarray(f.value(traj[:, :, -1:]), dtype=float)
     regimes = (
-        [[_REGIMES.index(classify_run(run, minimizer)) for run in row] for row in traj]
+        [[_REGIMES.index(classify_iterates(run, minimizer)) for run in row] for row in traj]
         if minimizer is not None
         else None
     )

@@ -15,7 +15,8 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 
-from optcourse.explorer import classify_run, gd_trajectories
+from optcourse.diagnostics import classify_iterates
+from optcourse.explorer import gd_trajectories
 from optcourse.objectives import Objective, Parabola
 from optcourse.plotting import plot_ball_steps, plot_iterates
 
@@ -59,7 +60,7 @@ def draw_explorer_frame(
     minimizers = getattr(objective, "minimizers", None)
     if minimizers is None:
         return fig, f"after {steps} steps x = {xs[-1]:.4g}"
-    verdict = classify_run(xs, float(minimizers[0, 0]))
+    verdict = classify_iterates(xs, float(minimizers[0, 0]))
     return fig, f"after {steps} steps x = {xs[-1]:.4g}: {verdict}"
 
 

@@ -26,6 +26,7 @@ from optcourse.objectives import (
     Rosenbrock,
     Saddle,
     SixHumpCamel,
+    TanhNetwork,
     make_classification,
     make_linear_regression,
 )
@@ -68,6 +69,8 @@ FACTORIES: dict[str, Callable[[], Objective]] = {
     "function_objective": _quartic,
     "least_squares": lambda: LeastSquares(*make_linear_regression(40, 3, noise=0.3, seed=2)),
     "logistic": lambda: LogisticRegression(*make_classification(60, 3, seed=3), l2=0.1),
+    "tanh_network": lambda: TanhNetwork(np.linspace(-2, 2, 20), np.sin(np.linspace(-2, 2, 20)), 3),
+    "tanh_network_2d": lambda: TanhNetwork(*make_linear_regression(15, 2, seed=4), hidden=2),
 }
 OBJECTIVES = {name: make() for name, make in FACTORIES.items()}
 NAMES = list(OBJECTIVES)
@@ -379,3 +382,60 @@ def test_gradients_match_torch_autograd(name: str) -> None:
     np.testing.assert_allclose(f.grad(x), g.detach().numpy(), rtol=1e-10, atol=1e-12)
     H = torch.stack([torch.autograd.grad(g[i], t, retain_graph=True)[0] for i in range(f.dim)])
     np.testing.assert_allclose(f.hessian(x), H.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_tanh_network_matches_torch_autograd() -> None:
+    torch = pytest.importorskip("torch")
+    f = OBJECTIVES["tanh_network_2d"]
+    assert isinstance(f, TanhNetwork)
+    x = random_points(f, (), seed=6)
+    t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+    X, y = torch.tensor(f.X), torch.tensor(f.y)
+
+    def loss_of(theta):  # the same network written with torch: W1 row by row, b1, w2, b2
+        W1, b1, w2, b2 = theta[:4].reshape(2, 2), theta[4:6], theta[6:8], theta[8]
+        return torch.mean((torch.tanh(X @ W1.T + b1) @ w2 + b2 - y) ** 2)
+
+    loss = loss_of(t)
+    (g,) = torch.autograd.grad(loss, t)
+    assert float(loss.detach()) == pytest.approx(float(f.value(x)), rel=1e-12)
+    np.testing.assert_allclose(f.grad(x), g.numpy(), rtol=1e-10, atol=1e-12)
+    H = torch.autograd.functional.hessian(loss_of, t.detach())
+    np.testing.assert_allclose(f.hessian(x), H.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_tanh_network_layout_prediction_and_batches() -> None:
+    x_in = np.linspace(-2, 2, 12)
+    f = TanhNetwork(x_in, np.cos(x_in), hidden=4)
+    assert f.dim == 3 * 4 + 1 and repr(f) == "TanhNetwork(n_samples=12, n_inputs=1, hidden=4)"
+    theta = np.random.default_rng(0).standard_normal(f.dim)
+    W1, b1, w2, b2 = f.unpack(theta)
+    assert W1.shape == (4, 1) and b1.shape == w2.shape == (4,) and b2.shape == ()
+    by_hand = np.tanh(np.outer(x_in, theta[:4]) + theta[4:8]) @ theta[8:12] + theta[12]
+    np.testing.assert_allclose(f.predict(theta), by_hand, rtol=1e-13)
+    np.testing.assert_allclose(f.predict(theta, x_in[:3]), by_hand[:3], rtol=1e-13)
+    assert f.value(theta) == pytest.approx(np.mean((by_hand - np.cos(x_in)) ** 2), rel=1e-13)
+    rows = np.array([1, 5, 7])
+    sub = TanhNetwork(x_in[rows], np.cos(x_in[rows]), hidden=4)
+    assert f.value(theta, batch=rows) == pytest.approx(sub.value(theta), rel=1e-13)
+    np.testing.assert_allclose(f.grad(theta, batch=rows), sub.grad(theta), rtol=1e-12)
+    with pytest.raises(ValueError, match="hidden must be an integer >= 1"):
+        TanhNetwork(x_in, np.cos(x_in), hidden=0)
+    with pytest.raises(ValueError, match="one target per row"):
+        TanhNetwork(x_in, np.cos(x_in[:-1]))
+    with pytest.raises(ValueError, match=r"X must have shape \(m,\) or \(m, 1\)"):
+        f.predict(theta, np.zeros((3, 2)))
+
+
+def test_tanh_network_hessian_matches_second_differences_of_the_value() -> None:
+    """Independent of the gradient: second differences of the loss itself (the Gauss-Newton part
+    alone, without the curvature of the hidden units, is far off here)."""
+    f = OBJECTIVES["tanh_network"]
+    x = random_points(f, (), seed=7)
+    h = 1e-4
+    second = fd_hessian(lambda p: fd_grad(f.value, p, h), x, h)
+    np.testing.assert_allclose(f.hessian(x), second, rtol=1e-5, atol=1e-6)
+    assert isinstance(f, TanhNetwork)
+    J, _ = f._jacobian(x, f.X)
+    gauss_newton = 2.0 / f.n_samples * J.T @ J
+    assert np.abs(gauss_newton - second).max() > 1e-2

@@ -221,3 +221,12 @@ def test_functions_never_call_show_in_source() -> None:
         plotting.style,
     ):
         assert "plt.show" not in inspect.getsource(module)
+
+
+def test_subplots_uses_the_constrained_layout() -> None:
+    from optcourse import plotting
+
+    fig, axes = plotting.subplots(1, 2, figsize=(4.0, 2.0), sharey=True)
+    assert fig.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
+    assert len(axes) == 2 and tuple(fig.get_size_inches()) == (4.0, 2.0)
+    plt.close(fig)

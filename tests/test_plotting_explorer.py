@@ -14,11 +14,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from optcourse import widgets  # noqa: E402
+from optcourse import explorer, widgets  # noqa: E402
+from optcourse.diagnostics import REGIMES, classify_iterates  # noqa: E402
 from optcourse.explorer import (  # noqa: E402
     DEFAULT_ETAS,
     DEFAULT_X0S,
-    classify_run,
     explorer_html,
     gd_trajectories,
 )
@@ -79,13 +79,33 @@ def test_trajectories_validate(kwargs: dict, match: str) -> None:
         (3.0, "diverging"),
     ],
 )
-def test_classify_run_names_the_four_regimes(eta: float, regime: str) -> None:
+def test_classify_iterates_names_the_four_regimes(eta: float, regime: str) -> None:
     xs = gd_trajectories(Parabola(), [eta], [5.0], 20 if eta < 3 else 1000)[0, 0]
-    assert classify_run(xs, 0.0) == regime
+    assert classify_iterates(xs, 0.0) == regime
 
 
-def test_classify_run_at_the_minimum() -> None:
-    assert classify_run([0.0, 0.0], 0.0) == "already at the minimum"
+def test_classify_iterates_at_the_minimum() -> None:
+    assert classify_iterates([0.0, 0.0], 0.0) == "already at the minimum"
+
+
+def test_explorer_classify_run_is_the_deprecated_name_of_classify_iterates() -> None:
+    with pytest.warns(DeprecationWarning, match="classify_iterates"):
+        old = explorer.classify_run
+    assert old is classify_iterates
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = explorer.no_such_name
+
+
+def test_the_explorer_shows_the_diagnostics_vocabulary() -> None:
+    data = _payload(explorer_html(etas=[0.01, 0.5, 1.0, 1.1], x0s=[0.0, 5.0]))
+    assert data["regimes"] == list(REGIMES)
+    named = [[data["regimes"][k] for k in row] for row in data["regime"]]
+    assert named == [
+        ["already at the minimum", "slow: barely moved"],
+        ["already at the minimum", "landed exactly on the minimum"],
+        ["already at the minimum", "bouncing forever"],
+        ["already at the minimum", "diverging"],
+    ]
 
 
 def test_explorer_html_is_self_contained_and_complete() -> None:

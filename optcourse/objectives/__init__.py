@@ -28,6 +28,7 @@ from optcourse.objectives.data import (
     make_linear_regression,
 )
 from optcourse.objectives.function import FunctionObjective
+from optcourse.objectives.network import TanhNetwork
 from optcourse.objectives.oned import DoubleWell, Parabola
 from optcourse.objectives.quadratic import Quadratic
 
@@ -47,6 +48,7 @@ __all__ = [
     "FunctionObjective",
     "LeastSquares",
     "LogisticRegression",
+    "TanhNetwork",
     "make_linear_regression",
     "make_classification",
 ]

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from optcourse.objectives.base import FloatArray, Objective
 
 __all__ = [
+    "DataObjective",
     "LeastSquares",
     "LogisticRegression",
     "make_linear_regression",
@@ -24,8 +25,13 @@ __all__ = [
 ]
 
 
-class _DataObjective(Objective):
-    """Shared plumbing: validation of X and y, and selection of mini-batch rows."""
+class DataObjective(Objective):
+    """The base of objectives that average a loss over the rows of data ``(X, y)``.
+
+    It checks ``X`` (shape ``(m, d)``) and ``y`` (shape ``(m,)``), stores them, sets ``dim = d``
+    (a subclass may change it, as :class:`~optcourse.objectives.TanhNetwork` does) and selects
+    mini-batch rows (``_rows(batch)``). ``n_samples`` is what ``minimize(batch_size=...)`` needs.
+    """
 
     def __init__(self, X: npt.ArrayLike, y: npt.ArrayLike) -> None:
         X_arr = np.array(X, dtype=float)
@@ -75,7 +81,7 @@ class _DataObjective(Objective):
         return self.X[idx], self.y[idx]
 
 
-class LeastSquares(_DataObjective):
+class LeastSquares(DataObjective):
     """Linear least squares L(θ) = ½ · mean over i of (xᵢᵀθ − yᵢ)² = (1/2m) ‖Xθ − y‖².
 
     Convention: the ½ cancels the 2 of the derivative and the mean (not the sum) keeps the scale
@@ -138,7 +144,7 @@ def _sigmoid(z: FloatArray) -> FloatArray:
 _WHOLE_STEP = 1e-6
 
 
-class LogisticRegression(_DataObjective):
+class LogisticRegression(DataObjective):
     """Logistic regression: mean cross-entropy plus an optional L2 penalty.
 
     With labels yᵢ ∈ {0, 1}, scores zᵢ = xᵢᵀθ and σ(z) = 1/(1 + e^(−z)),

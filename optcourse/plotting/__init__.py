@@ -12,19 +12,23 @@ the iterates they draw as arguments, so they work with any run of :func:`optcour
 - :func:`plot_lr_sweep`: final loss against learning rate, with the divergence cliff.
 - :func:`plot_contour`: contour lines of a 2-D objective with several optimizer paths.
 - :func:`animate_ball`: the ball moving step by step.
+- :func:`subplots`, :func:`color`, :data:`CURVE_COLOR`: for a figure drawn by hand in a chapter, the
+  same constrained layout and colours.
 """
 
 from optcourse.plotting.animation import animate_ball
 from optcourse.plotting.contour import plot_contour
 from optcourse.plotting.curves import plot_loss_curves, plot_lr_sweep
 from optcourse.plotting.oned import plot_ball_steps, plot_iterates, plot_regimes
-from optcourse.plotting.style import MARKERS, OKABE_ITO, PALETTE, color
+from optcourse.plotting.style import CURVE_COLOR, MARKERS, OKABE_ITO, PALETTE, color, subplots
 
 __all__ = [
     "OKABE_ITO",
     "PALETTE",
     "MARKERS",
     "color",
+    "CURVE_COLOR",
+    "subplots",
     "plot_ball_steps",
     "plot_iterates",
     "plot_regimes",

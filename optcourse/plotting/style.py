@@ -26,6 +26,8 @@ __all__ = [
     "PALETTE",
     "MARKERS",
     "color",
+    "CURVE_COLOR",
+    "subplots",
     "new_axes",
     "figure_of",
     "evaluate",
@@ -69,6 +71,18 @@ CURVE_COLOR = "#555555"
 def color(i: int) -> str:
     """Return the ``i``-th colour of the course palette (cycling after eight)."""
     return PALETTE[i % len(PALETTE)]
+
+
+def subplots(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any]:
+    """``plt.subplots`` with the course's constrained layout: the figure of a hand-made plot.
+
+    Constrained layout makes room for titles, labels and legends at every draw, so a chapter never
+    calls ``tight_layout``. Keyword arguments (``figsize``, ``sharex``, ...) go to
+    ``plt.subplots``; pass colours from :func:`color` and :data:`CURVE_COLOR`.
+    """
+    kwargs.setdefault("layout", "constrained")
+    fig, axes = plt.subplots(nrows, ncols, **kwargs)
+    return fig, axes
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
