@@ -89,9 +89,11 @@ class Schedule:
             return float(one) if isinstance(rate, float) else np.asarray(one)
         rate_shape = np.shape(rate)
         steps = np.asarray(t)
-        if steps.dtype.kind not in "iu":
-            if steps.dtype.kind != "f" or not np.all(steps == np.floor(steps)):
-                raise ValueError(f"t must be a whole number of steps, got {t!r}")
+        whole = steps.dtype.kind in "iu" or (
+            steps.dtype.kind == "f" and bool(np.all(steps == np.floor(steps)))
+        )
+        if not whole:
+            raise ValueError(f"t must be a whole number of steps, got {t!r}")
         if np.any(steps < 0):
             raise ValueError(f"t must be >= 0, got {t!r}")
         # a sweep: give t trailing unit axes so that it broadcasts into t.shape + rate_shape

@@ -397,9 +397,9 @@ class Divergence(Rule):
                 self._limit = f + self.max_growth * max(abs(f), 1.0)
         # Fast path first: x . x is finite whenever x is (unless |x| > 1e154, checked exactly).
         x_ok = math.isfinite(np.vdot(state.x, state.x)) or bool(np.isfinite(state.x).all())
-        if math.isfinite(f) and math.isfinite(state.grad_norm) and x_ok and f <= self._limit:
-            if self.bound is None or f <= self.bound:
-                return None
+        finite = math.isfinite(f) and math.isfinite(state.grad_norm) and x_ok
+        if finite and f <= self._limit and (self.bound is None or f <= self.bound):
+            return None
         where = f"at iteration {state.nit}"
         if not math.isfinite(f):
             return Stop(Status.DIVERGED, f"Divergence: loss is {f} {where}")

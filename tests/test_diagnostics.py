@@ -64,10 +64,10 @@ def test_step_size_formulas():
     assert optimal_lr(2.0) == 0.5  # x^2: one step to 0
     assert condition_number([0.0, 1.0]) == math.inf
     assert condition_number([-4.0, 2.0]) == 2.0
-    for bad in ([-1.0, 2.0], [0.0, 0.0]):
-        with pytest.raises(ValueError):
+    for bad, message in (([-1.0, 2.0], "smallest eigenvalue is -1 < 0"), ([0.0, 0.0], "flat")):
+        with pytest.raises(ValueError, match=message):
             max_stable_lr(bad)
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=message):
             optimal_lr(bad)
 
 

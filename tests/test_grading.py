@@ -136,7 +136,7 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
 
 
 @pytest.mark.parametrize(
-    "argv, message",
+    ("argv", "message"),
     [
         (["grade", "x.ipynb", "--assignment", "missing.ipynb", "--out", "o"], "no such master"),
         (["grade", "nothing_here", "--assignment", "MASTER", "--out", "o"], "no such submission"),

@@ -116,7 +116,7 @@ def test_hostile_notes_say_what_happened(tmp_path, world_readable_master):
 
 
 @pytest.mark.parametrize(
-    "content, why",
+    ("content", "why"),
     [
         (b"this is not json", "not a Jupyter notebook"),
         (b'{"hello": 1}', "no list of cells"),

@@ -79,7 +79,7 @@ def test_to_plain_refuses_huge_integers_and_deep_nesting():
 
 
 @pytest.mark.parametrize(
-    "value, words",
+    ("value", "words"),
     [
         (1 + 2j, "complex"),
         (np.array([1j]), "dtype complex"),

@@ -50,7 +50,7 @@ def test_result_fields_follow_status(name):
 
 def test_status_is_its_name_as_a_string():
     assert Status("diverged") is Status.DIVERGED
-    assert Status.CONVERGED == "converged" and "converged" == Status.CONVERGED
+    assert Status.CONVERGED == "converged" and Status.CONVERGED == "converged"
     assert str(Status.MAX_ITER) == "max_iter" and f"{Status.MAX_ITER:>9}" == " max_iter"
     with pytest.raises(ValueError, match="not a valid Status"):
         Status("done")

@@ -259,7 +259,7 @@ def test_custom_rule_objects_work():
     ],
 )
 def test_bad_parameters_raise_value_error(make):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011 (one test per rule checks its message)
         make()
 
 

@@ -53,9 +53,12 @@ def _region_stub(indent: str, region: list[str], where: str) -> list[str]:
         )
         for target in targets:
             for leaf in ast.walk(target):
-                if isinstance(leaf, ast.Name) and not leaf.id.startswith("_"):
-                    if leaf.id not in names:
-                        names.append(leaf.id)
+                if (
+                    isinstance(leaf, ast.Name)
+                    and not leaf.id.startswith("_")
+                    and leaf.id not in names
+                ):
+                    names.append(leaf.id)
     if not names:
         return ["...  # your code here"]
     return [f"{name} = {STUB_VALUE}" for name in names]

@@ -106,9 +106,9 @@ def code_cells(
             continue
         source = cell["source"]
         source = source if isinstance(source, str) else "".join(source)
-        if _has_skipped_role(cell):
-            if test_sources is None or normal_source(source) in test_sources:
-                continue
+        master_test = test_sources is None or normal_source(source) in test_sources
+        if _has_skipped_role(cell) and master_test:
+            continue
         out.append((i + 1, source))
     return out
 
@@ -220,10 +220,7 @@ def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path
     master = assignment_path.resolve()
     runtime = runtime_paths()
     folder = master.parent
-    if any(p == folder or p.is_relative_to(folder) for p in runtime):
-        hide = [master]
-    else:
-        hide = [folder]
+    hide = [master] if any(p == folder or p.is_relative_to(folder) for p in runtime) else [folder]
     for parent in [master.parent, *master.parents]:
         if (parent / ".git").exists():
             hide.append(parent / ".git")

@@ -103,8 +103,7 @@ def exposures() -> list[list[str]]:
         if block is not None:
             pairs.append([str(block), str(path)])
     # keep only outermost paths (a path inside another exposed path comes along with it)
-    kept = [p for p in pairs if not any(q != p and Path(p[1]).is_relative_to(q[1]) for q in pairs)]
-    return kept
+    return [p for p in pairs if not any(q != p and Path(p[1]).is_relative_to(q[1]) for q in pairs)]
 
 
 def isolation_problem(mode: str | None = None) -> str | None:

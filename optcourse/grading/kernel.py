@@ -22,6 +22,7 @@ space, CPU time, file size and process-count limits, and a cap on captured outpu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -293,35 +294,27 @@ class Kernel:
     def _stop(self) -> None:
         if self._proc is not None:
             if self.death is None:
-                try:
+                with contextlib.suppress(OSError):
                     self._cmd.write(b'{"op": "quit"}\n')
-                except OSError:
-                    pass
-                try:
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     self._proc.wait(timeout=1.0)
-                except subprocess.TimeoutExpired:
-                    pass
             self._kill()
             self._drain.join(timeout=2.0)
             for closer in (self._cmd.close, lambda: os.close(self._rep)):
-                try:
+                with contextlib.suppress(OSError):
                     closer()
-                except OSError:
-                    pass
             self._proc = None
 
     def _kill(self) -> None:
         proc = self._proc
         if proc is None:
             return
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
         if self.mode == "root" and self.uid is not None and self.uid != NOBODY:
             # Without a PID namespace a process that left the group could survive: kill every
             # process of the kernel's private user id.
-            try:
+            with contextlib.suppress(OSError, subprocess.SubprocessError):
                 subprocess.run(
                     [self.python or sys.executable, "-I", "-c", "import os; os.kill(-1, 9)"],
                     user=self.uid,
@@ -332,12 +325,8 @@ class Kernel:
                     stderr=subprocess.DEVNULL,
                     timeout=10,
                 )
-            except (OSError, subprocess.SubprocessError):
-                pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=5.0)
-        except subprocess.TimeoutExpired:
-            pass
 
     # -- requests ------------------------------------------------------------------------------
     def execute(self, code: str, name: str = "<cell>") -> Reply:
@@ -370,10 +359,8 @@ class Kernel:
         if self.death is not None:
             return Reply(False, error=self.death, kind="dead")
         # Out of time: interrupt (the code gets KeyboardInterrupt), then kill if that is ignored.
-        try:
+        with contextlib.suppress(OSError):
             os.killpg(self._proc.pid, signal.SIGINT)  # type: ignore[union-attr]
-        except OSError:
-            pass
         answer = self._await(rid, time.monotonic() + 2.0)
         what = (
             f"the whole notebook ran longer than {self.limits.total_timeout:g} s"

@@ -8,6 +8,7 @@ leaves half a file."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -178,10 +179,8 @@ def atomic_write(path: Path, text: str) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 

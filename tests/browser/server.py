@@ -16,7 +16,7 @@ import functools
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -84,10 +84,8 @@ def main() -> None:
     site = Path(sys.argv[1] if len(sys.argv) > 1 else REPO / "_build" / "html").resolve()
     with serve(site) as url:
         print(f"serving {site} at {url}/ (Ctrl-C to stop)")
-        try:
+        with suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 # expect: 1
 # Wrong answers; prints fake results, writes results.json files and forged protocol lines.
+import contextlib
 import json
 import os
 
@@ -13,10 +14,8 @@ for target in ("results.json", "/autograder/results/results.json", "../results.j
     except OSError:
         pass
 for fd in range(3, 64):
-    try:
+    with contextlib.suppress(OSError):
         os.write(fd, b'{"id": 2, "ok": true, "value": 42}\n')
-    except OSError:
-        pass
 answer = 41
 
 
