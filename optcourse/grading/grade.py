@@ -350,6 +350,7 @@ class _Session:
         if not self.kernel.alive:
             self._restart(f"Cell {number}")
             return
+        self.notes.extend(f"Cell {number}: {note}" for note in reply.notes)
         if reply.ok:
             self.ran.append((number, source))
         elif reply.kind == "error":

@@ -58,7 +58,7 @@ build-backend = "setuptools.build_meta"
 name = "optcourse"
 version = "{version}"
 requires-python = ">=3.10"
-dependencies = ["numpy>=1.24", "matplotlib>=3.7", "nbformat>=5.9"]
+dependencies = ["numpy>=1.24", "matplotlib>=3.7", "nbformat>=5.9", "ipython>=8.0"]
 
 [tool.setuptools.packages.find]
 include = ["optcourse*"]

@@ -99,6 +99,7 @@ class Reply:
     error: str = ""
     kind: str = ""
     exc: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -122,6 +123,13 @@ class _Output:
             if room > 0:
                 self.data += chunk[:room]
         os.close(fd)
+
+
+def _notes(raw: Any) -> list[str]:
+    """The kernel's notes on a cell (skipped magics and shell lines): at most 20 short strings."""
+    if not isinstance(raw, list):
+        return []
+    return [str(note)[:200] for note in raw[:20] if isinstance(note, str)]
 
 
 class Kernel:
@@ -397,11 +405,13 @@ class Kernel:
             return None
         if not isinstance(data, dict) or data.get("id") != rid or "ok" not in data:
             return None
+        notes = _notes(data.get("notes"))
         if data["ok"] is True:
-            return Reply(True, value=data.get("value"))
+            return Reply(True, value=data.get("value"), notes=notes)
         error = data.get("error")
         kind = "timeout" if data.get("kind") == "timeout" else "error"
-        return Reply(False, error=str(error)[:1000], kind=kind, exc=str(data.get("exc", ""))[:100])
+        exc = str(data.get("exc", ""))[:100]
+        return Reply(False, error=str(error)[:1000], kind=kind, exc=exc, notes=notes)
 
     def _read_line(self, deadline: float) -> bytes | None:
         """The next reply line, or None at the deadline (``death`` is set if the kernel ended)."""

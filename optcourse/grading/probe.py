@@ -45,7 +45,7 @@ to_plain = _plain.to_plain
 
 # Bound now, so that student code patching the builtins cannot change how replies are encoded.
 _type, _str, _float, _int, _bool = type, str, float, int, bool
-_list, _dict = list, dict
+_list, _dict, _len = list, dict, len
 _exec, _eval, _compile, _INF = exec, eval, compile, math.inf
 try:  # the C function cannot be patched from Python
     from _json import encode_basestring_ascii as _quote
@@ -125,8 +125,10 @@ def _describe_exception(exc: BaseException) -> str:
 def _strip_magics(code: str) -> str:
     """Replace IPython magics (``%...``) and shell escapes (``!...``) by ``pass``.
 
-    The grader runs cells with plain Python, not IPython; lines such as ``%matplotlib inline`` are
-    notebook conveniences and are skipped (indentation kept so the cell still parses).
+    Only the fallback of :func:`_jupyter_source` when IPython is not installed in the kernel's
+    Python: lines such as ``%matplotlib inline`` are skipped (indentation kept so the cell still
+    parses). A line continuing a bracket (Black puts ``%`` or ``!=`` first) is never touched here,
+    because a cell that is valid Python never reaches this function.
     """
     lines = []
     for line in code.splitlines():
@@ -137,6 +139,78 @@ def _strip_magics(code: str) -> str:
         else:
             lines.append(line)
     return "\n".join(lines)
+
+
+def _jupyter_source(code: str) -> str:
+    """The Python that Jupyter would run for the cell ``code``.
+
+    Valid Python is run as it is (IPython does not change it either). Otherwise IPython's own
+    input transformation (``TransformerManager().transform_cell``) turns magics, shell escapes
+    and help requests into calls of ``get_ipython()``, which the kernel answers with
+    :class:`_Shell` (a no-op and a note). Without IPython, magic and shell lines become ``pass``.
+    """
+    try:
+        _compile(code, "<cell>", "exec")
+        return code
+    except (SyntaxError, ValueError):
+        pass
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except ImportError:
+        return _strip_magics(code)
+    return _str(TransformerManager().transform_cell(code))
+
+
+def _display(*objs: Any, **kwargs: Any) -> None:
+    """``display(...)`` as in a notebook without a front end: print each object."""
+    print(*objs)
+
+
+class _Shell:
+    """What ``get_ipython()`` returns in the grader: magics and shell commands are skipped.
+
+    ``%time``/``%timeit`` (line and cell) and ``%%capture`` still run their code once, as they do
+    in the notebook; every other magic and every ``!command`` does nothing and leaves a note.
+    """
+
+    RUN = ("time", "timeit", "capture", "prun")
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.notes: list[str] = []
+        self.user_ns = namespace
+
+    def _note(self, what: str) -> None:
+        if _len(self.notes) < 20:
+            self.notes.append(what[:120] + ("..." if _len(what) > 120 else ""))
+
+    def _run(self, code: str) -> None:
+        _exec(_compile(_jupyter_source(code), "<magic>", "exec"), self.namespace)
+
+    def run_line_magic(self, name: str, line: str, *args: Any, **kwargs: Any) -> None:
+        if name in self.RUN and line.strip() and not line.lstrip().startswith("-"):
+            return self._run(line)
+        self._note(f"skipped by the grader: %{name} {line}".rstrip())
+        return None
+
+    def run_cell_magic(self, name: str, line: str, cell: str, *args: Any, **kwargs: Any) -> None:
+        if name in self.RUN:
+            return self._run(cell)
+        self._note(f"skipped by the grader: %%{name} {line}".rstrip())
+        return None
+
+    def system(self, command: str, *args: Any, **kwargs: Any) -> None:
+        self._note(f"skipped by the grader: !{command}")
+
+    def getoutput(self, command: str, *args: Any, **kwargs: Any) -> list[str]:
+        self._note(f"skipped by the grader: !{command}")
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        def skipped(*args: Any, **kwargs: Any) -> None:
+            self._note(f"skipped by the grader: get_ipython().{name}(...)")
+
+        return skipped
 
 
 def _libc_mount(source: str, target: str, fstype: str | None, flags: int, data: str = "") -> None:
@@ -251,6 +325,8 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
     import builtins
 
     namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
+    shell = _Shell(namespace)
+    namespace.update(display=_display, get_ipython=lambda: shell)
     while True:
         line = cmd.readline()
         if not line:
@@ -261,7 +337,8 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
             return
         try:
             if op == "exec":
-                code = _compile(_strip_magics(request["code"]), request["name"], "exec")
+                shell.notes = []
+                code = _compile(_jupyter_source(request["code"]), request["name"], "exec")
                 _exec(code, namespace)
                 answer: dict[str, Any] = {"id": rid, "ok": True}
             elif op == "probe":
@@ -284,6 +361,8 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
         except BaseException as exc:
             answer = {"id": rid, "ok": False, "error": _describe_exception(exc)}
             answer["exc"] = type(exc).__name__
+        if op == "exec" and shell.notes:
+            answer["notes"] = shell.notes
         try:
             sys.stdout.flush()
             sys.stderr.flush()
