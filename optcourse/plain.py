@@ -9,8 +9,11 @@ accepted, converted or refused the same way in both places.
 The rules (the one behaviour, tested in ``tests/test_plain.py``):
 
 * numpy scalars and arrays of booleans, integers or reals become Python values and nested lists
-  (``longdouble`` is rounded to ``float``); tuples become lists. Complex numbers, arrays of other
-  dtypes (complex, strings, objects), sets, functions and arbitrary objects are refused.
+  (``longdouble``, ``float32`` and ``float16`` become the ``float`` nearest to their value);
+  tuples become lists. ``fractions.Fraction`` and ``decimal.Decimal`` numbers become the nearest
+  ``float`` too (read from what they store, not through their methods). Complex numbers, arrays of
+  other dtypes (complex, strings, objects), sets, functions and arbitrary objects are refused, with
+  a message naming the type.
 * Dict keys must be strings: ``{1: 2.0}`` is refused (JSON would silently turn the key into
   ``"1"``, and an answer must not change on its way to the grader).
 * Subclasses of ``int``, ``float``, ``str``, ``list``, ``dict`` and ``numpy.ndarray`` are read
@@ -122,10 +125,39 @@ def to_plain(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any
     numpy = sys.modules.get("numpy")
     if numpy is not None and _isinstance(obj, (numpy.ndarray, numpy.generic)):
         return _numpy_to_plain(numpy, obj, budget)
+    exact = _exact_number_to_float(obj)
+    if exact is not None:
+        return exact
     raise NotPlainError(
         f"it has type {_type_name(obj)}; expected a number, a string, a list, a dict "
         "or a numpy array"
     )
+
+
+def _exact_number_to_float(obj: Any) -> float | None:
+    """A ``Fraction`` or ``Decimal`` as the nearest float (None for other types).
+
+    The modules are found through ``sys.modules`` (an object of their types means they are
+    loaded); the stored value is read through the base classes, so a subclass overriding
+    ``numerator`` or ``__float__`` changes nothing.
+    """
+    fractions = sys.modules.get("fractions")
+    if fractions is not None and _isinstance(obj, fractions.Fraction):
+        num = fractions.Fraction.numerator.__get__(obj)
+        den = fractions.Fraction.denominator.__get__(obj)
+        if _int.bit_length(num) > MAX_INT_BITS or _int.bit_length(den) > MAX_INT_BITS:
+            raise NotPlainError(f"it is a Fraction with more than {MAX_INT_BITS} bits")
+        try:
+            return _int.__index__(num) / _int.__index__(den)
+        except OverflowError:
+            raise NotPlainError("it is a Fraction too large for a float") from None
+    decimal = sys.modules.get("decimal")
+    if decimal is not None and _isinstance(obj, decimal.Decimal):
+        try:
+            return _float(decimal.Decimal.__float__(obj))
+        except (ValueError, OverflowError):
+            raise NotPlainError("it is a Decimal that is not a number (a signalling NaN)") from None
+    return None
 
 
 def _numpy_to_plain(numpy: Any, obj: Any, budget: list[int]) -> Any:
@@ -141,6 +173,6 @@ def _numpy_to_plain(numpy: Any, obj: Any, budget: list[int]) -> Any:
     if arr.size > budget[0]:
         raise NotPlainError(f"it has more than {MAX_ITEMS} elements, too many for an answer")
     budget[0] -= _int(arr.size)
-    if kind == "f" and arr.dtype.itemsize > 8:  # longdouble: its tolist() keeps numpy scalars
+    if kind == "f" and arr.dtype != numpy.float64:  # longdouble's tolist() keeps numpy scalars
         arr = arr.astype(numpy.float64)
     return numpy.ndarray.tolist(arr)

@@ -117,6 +117,9 @@ def test_the_kernel_program_carries_the_boundary_source():
 # ------------------------------------------------- the same inputs through notebook and grader
 
 SETUP = """
+from decimal import Decimal
+from fractions import Fraction
+
 import numpy as np
 
 class FakeList(list):
@@ -165,7 +168,23 @@ EXPRESSIONS = [
     "undefined_name",
     "1 / 0",
     "... + 1",
+    # numeric types a student may use where a number is asked
+    "np.float16(0.5)",
+    "np.array([0.1, 2.0], dtype=np.float32)",
+    "np.longdouble(1) / 3",
+    "[np.longdouble(2.5), np.float32(1.5)]",
+    "np.array([[1, 2]], dtype=np.longdouble)",
+    "np.clongdouble(1)",
+    "Fraction(1, 3)",
+    "[Fraction(1, 2), Decimal('0.25')]",
+    "{'x': Decimal('-1.5')}",
+    "Decimal('NaN')",
+    "Decimal('sNaN')",
+    "Fraction(10**400, 3)",
+    "Fraction(2**5000, 3)",
+    "np.array([Fraction(1, 2)])",
 ]
+NUMERIC = EXPRESSIONS[EXPRESSIONS.index("np.float16(0.5)") :]
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +211,40 @@ def test_notebook_and_grader_agree(kernel, expression):
     assert _same(in_grader) == _same(in_notebook)
     if isinstance(in_notebook, ProbeError):
         assert probe_problem(in_grader, expression) == probe_problem(in_notebook, expression)
+
+
+def test_numeric_types_are_converted_or_refused_by_type(kernel):
+    namespace: dict[str, Any] = {}
+    exec(SETUP, namespace)  # noqa: S102 - the same cell the kernel ran
+    for expression in NUMERIC:
+        value = _to_value(kernel.probe(expression))
+        if isinstance(value, ProbeError):
+            assert "nested" not in value.message and value.kind == "NotPlainError", expression
+            assert any(word in value.message for word in ("Fraction", "Decimal", "dtype"))
+    assert _to_value(kernel.probe("Fraction(1, 3)")) == 1 / 3
+    assert _to_value(kernel.probe("[Fraction(1, 2), Decimal('0.25')]")) == [0.5, 0.25]
+    assert _to_value(kernel.probe("np.longdouble(1) / 3")) == float(np.longdouble(1) / 3)
+
+
+def test_exact_numbers_are_read_for_what_they_store():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    class Half(Fraction):
+        @property
+        def numerator(self) -> int:
+            return 99
+
+    class Tenth(Decimal):
+        def __float__(self) -> float:
+            return 42.0
+
+    assert to_plain(Half(1, 2)) == 0.5 and to_plain(Tenth("0.1")) == 0.1
+    assert type(to_plain(Fraction(3))) is float
+    with pytest.raises(NotPlainError, match="^it is a Fraction too large for a float"):
+        to_plain(Fraction(10**400))
+    with pytest.raises(NotPlainError, match="^it is a Decimal that is not a number"):
+        to_plain(Decimal("sNaN"))
 
 
 def test_both_paths_word_refusals_for_the_student(kernel):
