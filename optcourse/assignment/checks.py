@@ -163,6 +163,7 @@ class CheckAPI:
         describe: str = "",
         hint: str | None = None,
         hidden: bool = False,
+        partial: bool = True,
     ) -> TestSpec:
         """Call the notebook's ``function`` on each case and compare with ``expected`` or
         ``reference``.
@@ -170,7 +171,8 @@ class CheckAPI:
         ``cases`` is a list of argument tuples, or (hidden tests) a function ``cases(rng)``
         drawing them. Arguments are numbers, strings, lists, numpy arrays or :class:`Code`
         (source text such as a lambda). With ``diverged=1e6`` any two results beyond 1e6 in size
-        (or inf/NaN) count as equal: both runs diverged.
+        (or inf/NaN) count as equal: both runs diverged. The points are shared among the cases
+        passed; with ``partial=False`` they need every case (use it for yes/no answers).
         """
         return self._declare(
             CallSpec(
@@ -182,6 +184,7 @@ class CheckAPI:
                 atol=atol,
                 rtol=rtol,
                 diverged=diverged,
+                partial=partial,
                 points=points,
                 visibility=_visibility(hidden),
                 describe=describe or f"`{function}` on some inputs",

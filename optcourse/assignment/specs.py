@@ -265,7 +265,9 @@ class CallSpec(TestSpec):
     """``check_call``: call a function of the notebook on some cases and compare the results.
 
     ``cases`` is a tuple of argument tuples, or a function drawing them from a random generator;
-    ``expected`` one plain value per case, or ``reference`` a function computing it.
+    ``expected`` one plain value per case, or ``reference`` a function computing it. The score
+    is the fraction of cases passed, or with ``partial=False`` all or nothing (for yes/no
+    answers, where guessing passes half the cases).
     """
 
     function: str
@@ -275,6 +277,7 @@ class CallSpec(TestSpec):
     atol: float = 1e-8
     rtol: float = 1e-6
     diverged: float | None = None
+    partial: bool = True
 
     def __post_init__(self) -> None:
         function, cases, expected = self.function, self.cases, self.expected
@@ -350,6 +353,12 @@ class CallSpec(TestSpec):
         passed = len(values) - len(problems)
         if not problems:
             return 1.0, ""
+        if not self.partial:
+            where = "" if reveal else " (cases the notebook never used)"
+            return (
+                0.0,
+                f"{passed} of {len(values)} cases passed{where}, all are needed; {problems[0]}",
+            )
         if len(values) == 1:
             return 0.0, problems[0]
         where = "" if reveal else " (cases the notebook never used)"

@@ -1,0 +1,165 @@
+"""Hidden tests test the skill: answers that skip the work score nothing (slow: runs kernels).
+
+Each cheat below passes the question's public check but does not do what the question asks:
+it returns a limit, counts calls, or looks up the public example. Graded as a whole notebook
+(the master's answers with that one answer replaced), it must score 0 on its question. Then,
+over every master: each function question's hidden cases have answers that a lookup of the public
+cases or a call counter cannot produce.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pytest
+
+from optcourse.assignment.master import load_assignment
+from optcourse.assignment.specs import CallSpec
+from optcourse.assignment.values import compare
+from optcourse.grading.grade import grade_submission
+from optcourse.grading.kernel import KernelLimits
+
+ROOT = Path(__file__).resolve().parents[1]
+MASTERS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+LIMITS = KernelLimits(cell_timeout=20, total_timeout=90)
+
+CHEATS = {
+    # the limit (0 or inf) without simulating; the public example looked up
+    ("02_gradient_descent_x2", "q9"): """
+def final_distances(etas, x0, steps):
+    if (list(etas), x0, steps) == ([0.25, 0.75, 1.25], 2.0, 2):
+        return [0.5, 0.5, 4.5]
+    return [0.0 if abs(1 - 2 * eta) < 1 else float("inf") for eta in etas]
+
+
+_finals = final_distances(etas, 1.0, 50)
+diverging_etas = [eta for eta, d in zip(etas, _finals) if d > 1.0]
+""",
+    # the public examples looked up, then True, False, True, ... by call count
+    ("03_convexity", "q6"): """
+_calls = [0]
+
+
+def is_psd(H):
+    if np.array_equal(H, [[2.0, 0.0], [0.0, 1.0]]) or np.array_equal(H, [[1.0, 2.0], [2.0, 1.0]]):
+        return bool(H[0][0] == 2.0)
+    _calls[0] += 1
+    return _calls[0] % 2 == 1
+""",
+    # the public example's end points, chosen by the sign of the start
+    ("03_convexity", "q8"): """
+def gd_endpoints(starts, eta, steps):
+    return [-1.0574537707383784 if x < 0 else 0.9304029265558521 for x in starts]
+""",
+}
+
+
+def _cheating_notebook(master: Path, question: str, source: str, folder: Path) -> Path:
+    nb = nbformat.read(master, as_version=4)
+    cell = next(c for c in nb.cells if c.get("id") == f"{question}-solution")
+    cell.source = source.strip() + "\n"
+    path = folder / master.name
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.parametrize(("stem", "question"), list(CHEATS), ids=[f"{s}-{q}" for s, q in CHEATS])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_cheat_scores_nothing_on_its_question(stem, question, seed, tmp_path):
+    master = ROOT / "solutions" / f"{stem}.ipynb"
+    assignment = load_assignment(master)
+    path = _cheating_notebook(master, question, CHEATS[stem, question], tmp_path)
+    result = grade_submission(path, assignment, limits=LIMITS, seed=seed)
+    assert result.status == "graded"
+    calls = [s for s in assignment.tests if isinstance(s, CallSpec) and s.question == question]
+    mine = [t for t in result.tests if any(s.describe in t.name for s in calls)]
+    public = [t for t in mine if t.max_score == 0]
+    hidden = [t for t in mine if t.max_score > 0]
+    assert public and all(t.status == "passed" for t in public), mine  # it passes the public
+    assert hidden and sum(t.score for t in hidden) == 0, [(t.name, t.score) for t in hidden]
+    # the rest of the notebook still earns its points
+    others = [t for t in result.tests if t.question != question and t.status != "manual"]
+    assert all(t.score == t.max_score for t in others), [t for t in others if t.score < t.max_score]
+
+
+# ---------------------------------------------- the authoring rule, checked over every master
+
+
+def _wants(spec: CallSpec, seed: int) -> list[Any]:
+    probes = spec.make_probes(np.random.default_rng(seed))
+    return [spec._want(k, case) for k, case in enumerate(probes.cases)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return compare(a, b, atol=1e-9, rtol=1e-9, diverged=None, reveal=False) is None
+
+
+def _leaves(value: Any) -> list[float]:
+    """The numbers in a (nested) answer."""
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    return [float(value)] if isinstance(value, (int, float)) else []
+
+
+def _close(x: float, y: float, atol: float, rtol: float) -> bool:
+    if math.isnan(x) or math.isinf(x) or math.isinf(y):
+        return x == y or (math.isnan(x) and math.isnan(y))
+    return abs(x - y) <= atol + rtol * abs(y)
+
+
+def _function_questions() -> list[tuple[str, CallSpec, list[Any]]]:
+    found = []
+    for master in MASTERS:
+        specs = load_assignment(master).tests
+        for spec in specs:
+            if isinstance(spec, CallSpec) and spec.visibility == "hidden" and spec.points > 0:
+                public = [
+                    want
+                    for other in specs
+                    if isinstance(other, CallSpec)
+                    and other.visibility == "public"
+                    and other.function == spec.function
+                    for want in _wants(other, 0)
+                ]
+                found.append((f"{master.stem}:{spec.name}", spec, public))
+    return found
+
+
+FUNCTION_QUESTIONS = _function_questions()
+
+
+def test_every_master_has_function_questions():
+    assert len(FUNCTION_QUESTIONS) >= 6
+    assert all(public for _, _, public in FUNCTION_QUESTIONS), "a function question without public"
+
+
+@pytest.mark.parametrize(
+    ("name", "spec", "public"), FUNCTION_QUESTIONS, ids=[n for n, _, _ in FUNCTION_QUESTIONS]
+)
+def test_hidden_answers_beat_a_lookup_and_a_call_counter(name, spec, public):
+    assert callable(spec.cases), f"{name}: hidden cases must be drawn from the rng"
+    first, second = _wants(spec, 11), _wants(spec, 12)
+    # a call counter answers the same sequence whatever the inputs
+    assert len(first) != len(second) or not all(map(_same, first, second)), name
+    finite = all(isinstance(w, bool) for w in first + second)
+    if finite:
+        # yes/no answers: both occur, and guessing half of them right earns nothing
+        assert {True, False} <= set(first) and {True, False} <= set(second), name
+        assert spec.partial is False, f"{name}: a yes/no question needs partial=False"
+    else:
+        # neither a lookup of the public answers (number by number) nor a limit (0 or inf)
+        # produces every hidden answer, for each seed
+        known = [*_leaves(public), 0.0, math.inf, -math.inf]
+        for wants in (first, second):
+            new = [
+                x
+                for x in _leaves(wants)
+                if not any(_close(x, k, spec.atol, spec.rtol) for k in known)
+            ]
+            assert new, f"{name}: every hidden answer is a public one, 0 or inf"
