@@ -120,6 +120,10 @@ def test_kernel_runs_cells_as_jupyter_does(tmp_path):
         reply = kernel.execute("%%bash\necho hi > /tmp/nothing")
         assert reply.ok and reply.notes == ["skipped by the grader: %%bash"]
         assert kernel.probe("z").value == 2
+        # a magic and Black's continuations in one cell: IPython leaves the brackets alone
+        reply = kernel.execute("%matplotlib inline\nv = (\n    7\n    % 4\n    != 0\n)")
+        assert reply.ok and reply.notes == ["skipped by the grader: %matplotlib inline"]
+        assert kernel.probe("v").value is True
         # valid Python is never rewritten; a real syntax error stays one
         assert kernel.execute("w = (1\n    !=\n    2)").ok
         assert kernel.probe("w").value is True
@@ -134,3 +138,19 @@ def test_gradescope_bundle_installs_ipython(tmp_path):
         pyproject = zf.read("optcourse_pkg/pyproject.toml").decode()
     deps = next(line for line in pyproject.splitlines() if line.startswith("dependencies"))
     assert '"ipython>=' in deps
+
+
+def test_notes_on_skipped_lines_are_bounded(tmp_path):
+    from optcourse.grading.grade import grade_submission
+
+    nb = nbformat.read(MASTER, as_version=4)
+    for cell in range(2):
+        lines = "\n".join(f"!echo {cell} {i}" for i in range(15))
+        nb.cells.insert(2, nbformat.v4.new_code_cell(lines))
+    path = tmp_path / MASTER.name
+    nbformat.write(nb, path)
+    result = grade_submission(path, load_assignment(MASTER), limits=LIMITS)
+    skipped = [n for n in result.notes if "skipped by the grader" in n]
+    assert len(skipped) == 20 and skipped[0] == "Cell 3: skipped by the grader: !echo 1 0"
+    assert "Further magics and shell lines were skipped without a note." in result.notes
+    assert result.score == result.max_score

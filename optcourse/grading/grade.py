@@ -313,12 +313,14 @@ class _Session:
     """
 
     MAX_RESTARTS = 2
+    MAX_SKIP_NOTES = 20  # notes on skipped magics and shell lines, per submission
 
     def __init__(self, path: Path, limits: KernelLimits, hide: list[Path], notes: list[str]):
         self.path, self.limits, self.hide, self.notes = path, limits, hide, notes
         self.deadline = time.monotonic() + limits.total_timeout
         self.ran: list[tuple[int, str]] = []
         self.restarts = 0
+        self.skipped = 0
         self.printed: list[str] = []
         self.kernel = self._new_kernel()
 
@@ -350,7 +352,12 @@ class _Session:
         if not self.kernel.alive:
             self._restart(f"Cell {number}")
             return
-        self.notes.extend(f"Cell {number}: {note}" for note in reply.notes)
+        for note in reply.notes:
+            self.skipped += 1
+            if self.skipped <= self.MAX_SKIP_NOTES:
+                self.notes.append(f"Cell {number}: {note}")
+            elif self.skipped == self.MAX_SKIP_NOTES + 1:
+                self.notes.append("Further magics and shell lines were skipped without a note.")
         if reply.ok:
             self.ran.append((number, source))
         elif reply.kind == "error":
