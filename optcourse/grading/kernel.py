@@ -92,6 +92,7 @@ class Reply:
     ``ok`` is True when the cell ran or the probe produced a value (``value``, plain data).
     Otherwise ``kind`` says why: ``"error"`` (the code raised; ``error`` has the exception),
     ``"timeout"``, ``"dead"`` (the kernel is gone), ``"too_large"`` or ``"malformed"``.
+    ``notes`` (cells only) names the magics and shell lines the kernel skipped.
     """
 
     ok: bool

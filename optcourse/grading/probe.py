@@ -16,6 +16,13 @@ Protocol (one JSON object per line):
   "ok": ..., ...}``; the student's own prints go to file descriptors 1 and 2, which the grader
   captures separately and never parses.
 
+Cells run with Jupyter's semantics: valid Python as it is; any other cell through IPython's own
+input transformation (``%magic``, ``!shell``, ``%%cell_magic``, ``obj?``), where ``get_ipython()``
+is :class:`_Shell`: ``%time``/``%timeit``/``%%capture`` run their code once, every other magic
+and shell command is skipped and named in the exec reply's ``"notes"``. ``display`` is defined as
+in a notebook without a front end (it prints). Without IPython in the kernel's Python, magic and
+shell lines become ``pass``.
+
 Nothing here decides pass or fail: a probe's value is converted to plain data (numbers, strings,
 lists, dicts) with :func:`optcourse.plain.to_plain`, the same function the notebook's feedback
 uses, and the grader, in its own process, judges it. The student's code can of course rewrite
