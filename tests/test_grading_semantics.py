@@ -8,6 +8,7 @@ the same result from ``optcourse check``, ``optcourse grade`` and the Gradescope
 from __future__ import annotations
 
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -154,3 +155,22 @@ def test_notes_on_skipped_lines_are_bounded(tmp_path):
     assert len(skipped) == 20 and skipped[0] == "Cell 3: skipped by the grader: !echo 1 0"
     assert "Further magics and shell lines were skipped without a note." in result.notes
     assert result.score == result.max_score
+
+
+def test_without_ipython_magic_and_shell_lines_become_pass(monkeypatch):
+    from optcourse.grading import probe
+
+    monkeypatch.setitem(sys.modules, "IPython.core.inputtransformer2", None)  # import fails
+    code = "%matplotlib inline\nif True:\n    !pip install x\nv = (\n    7\n    % 4\n)"
+    source = probe._jupyter_source(code)
+    assert source.splitlines()[0].startswith("pass  # skipped by the grader: %matplotlib")
+    assert source.splitlines()[2].startswith("    pass  # skipped by the grader: !pip")
+    namespace: dict = {}
+    exec(compile(source, "<cell>", "exec"), namespace)  # noqa: S102
+    assert namespace["v"] == 3
+    assert probe._jupyter_source("w = (1\n    != 2)") == "w = (1\n    != 2)"  # valid: untouched
+    # brackets inside strings and comments do not count; a triple-quoted line is kept
+    code = 's = "(" + \'[\'  # (\n%time\nt = """\n!not a command\n"""\nu = {\n    1\n    != 2: 0}'
+    namespace = {}
+    exec(compile(probe._jupyter_source(code), "<cell>", "exec"), namespace)  # noqa: S102
+    assert namespace["t"] == "\n!not a command\n" and namespace["u"] == {True: 0}

@@ -133,19 +133,51 @@ def _strip_magics(code: str) -> str:
     """Replace IPython magics (``%...``) and shell escapes (``!...``) by ``pass``.
 
     Only the fallback of :func:`_jupyter_source` when IPython is not installed in the kernel's
-    Python: lines such as ``%matplotlib inline`` are skipped (indentation kept so the cell still
-    parses). A line continuing a bracket (Black puts ``%`` or ``!=`` first) is never touched here,
-    because a cell that is valid Python never reaches this function.
+    Python: such lines are skipped (indentation kept so the cell still parses). A line inside
+    brackets or a string (Black starts continuations with ``%`` or ``!=``) is kept.
     """
     lines = []
+    depth, quote = 0, ""
     for line in code.splitlines():
         stripped = line.lstrip()
-        if stripped.startswith(("%", "!")):
+        if depth == 0 and not quote and stripped.startswith(("%", "!")):
             indent = line[: len(line) - len(stripped)]
             lines.append(indent + "pass  # skipped by the grader: " + stripped[:40])
-        else:
-            lines.append(line)
+            continue
+        lines.append(line)
+        depth, quote = _scan(line, depth, quote)
     return "\n".join(lines)
+
+
+def _scan(line: str, depth: int, quote: str) -> tuple[int, str]:
+    """Bracket depth and open triple quote after ``line`` (strings and comments skipped)."""
+    i = 0
+    while i < _len(line):
+        if quote:
+            end = line.find(quote, i)
+            if end < 0:
+                return depth, quote
+            i, quote = end + _len(quote), ""
+            continue
+        char = line[i]
+        if char == "#":
+            break
+        if char in "'\"":
+            triple = line[i : i + 3]
+            if triple in ("'''", '"""'):
+                quote, i = triple, i + 3
+                continue
+            end = i + 1
+            while end < _len(line) and line[end] != char:
+                end += 2 if line[end] == "\\" else 1
+            i = end + 1
+            continue
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return depth, quote
 
 
 def _jupyter_source(code: str) -> str:
