@@ -132,7 +132,13 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
     assert rows[2]["status"] == "graded" and rows[2]["auto_score"] == rows[0]["auto_score"]
     assert (out / names[0] / "grading.json").stat().st_mtime_ns == stamps[names[0]]
-    assert "graded 3 submission(s)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 student(s) in this run: 2 graded" in printed  # the first run
+    assert "1 not gradable" in printed
+    assert "0 graded, 0 of them stopped at a time limit" in printed  # nothing changed
+    assert "3 student(s) in this run: 1 graded" in printed  # carol's new file
+    assert "2 unchanged since the last run (kept)" in printed
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,7 @@ def _error(message: str) -> int:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Grade the submissions; 0 when every submission was graded, 2 on a usage error."""
-    from optcourse.grading.batch import Progress, UsageError, collect, grade_all
+    from optcourse.grading.batch import Progress, UsageError, collect, grade_all, run_summary
     from optcourse.grading.isolation import readable_by_others
     from optcourse.grading.kernel import KernelLimits, isolation_mode, isolation_problem
 
@@ -77,7 +77,7 @@ def run_grade(args: argparse.Namespace) -> int:
         return _error(str(exc))
     try:
         assignment = _load(args.assignment)
-        submissions = collect(args.submissions)
+        submissions = collect(args.submissions, assignment.name)
     except (UsageError, ValueError, OSError) as exc:
         return _error(str(exc))
     mode = isolation_mode()
@@ -104,6 +104,7 @@ def run_grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     progress = Progress(len(submissions))
+    reused: list[str] = []
     try:
         results = grade_all(
             submissions,
@@ -113,6 +114,7 @@ def run_grade(args: argparse.Namespace) -> int:
             limits=limits,
             seed=args.seed,
             progress=progress,
+            on_result=lambda res, kept: reused.extend([res.name] if kept else []),
         )
     except KeyboardInterrupt:
         if progress.enabled:
@@ -124,11 +126,8 @@ def run_grade(args: argparse.Namespace) -> int:
         )
         return 130
     failed = [r.name for r in results if r.status == "error"]
-    problems = sum(r.status in ("unreadable", "wrong_assignment") for r in results)
-    print(
-        f"graded {len(results) - len(failed)} submission(s) of {assignment.name} into {args.out} "
-        f"({problems} not runnable); class grades in {args.out / 'grades.csv'}"
-    )
+    print(f"{assignment.name}: {run_summary(results, reused)}")
+    print(f"class grades in {args.out / 'grades.csv'}, one row per student")
     if failed:
         print(
             f"optcourse: error: the grader failed on {len(failed)} submission(s) "
