@@ -93,15 +93,19 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
     """The submission's result as a Gradescope ``results.json`` object."""
     tests = []
     for t in result.tests:
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "score": _round(t.score),
-            "max_score": _round(t.max_score),
-            "output": t.output,
-            "visibility": t.visibility,
-        }
-        if t.status in ("passed", "failed"):
+        entry: dict[str, Any] = {"name": t.name}
+        if t.status == "manual":
+            # No score and no max_score: Gradescope shows the name and the note instead of
+            # "0.0 / N", and the tests' max_score add up to what the score is out of.
+            entry["output"] = (
+                f"Graded by a person ({t.max_score:g} points, not part of this score)."
+            )
+        else:
+            entry["score"] = _round(t.score)
+            entry["max_score"] = _round(t.max_score)
             entry["status"] = t.status
+            entry["output"] = t.output
+        entry["visibility"] = t.visibility
         tests.append(entry)
     output = "\n".join(result.notes)
     return {
