@@ -186,11 +186,11 @@ def refusal_reason(path: Path) -> str:
 
 
 #: Names of the class-wide files in the output folder, which no submission folder may take.
-RESERVED_NAMES = frozenset({"grades.csv"})
+RESERVED_NAMES = frozenset({"grades.csv", "report.html"})
 
 
 def _safe_name(name: str) -> str:
-    """``name`` as a folder of the output, never one of the class-wide files (``grades.csv``)."""
+    """``name`` as a folder of the output, never a class-wide file (``grades.csv``, ...)."""
     while name in RESERVED_NAMES or name.startswith("."):
         name = "_" + name
     return name

@@ -1,4 +1,4 @@
-"""The ``optcourse grade`` and ``optcourse autograder`` subcommands."""
+"""The ``optcourse grade``, ``optcourse autograder`` and ``optcourse report`` subcommands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``grade`` and ``autograder`` to the ``optcourse`` command."""
+    """Add ``grade``, ``autograder`` and ``report`` to the ``optcourse`` command."""
     grade = subparsers.add_parser(
         "grade",
         help="grade student notebooks in isolated kernels",
@@ -43,6 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bundle.add_argument("master", type=Path, metavar="MASTER")
     bundle.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write")
     bundle.set_defaults(func=run_autograder)
+
+    report = subparsers.add_parser(
+        "report",
+        help="write an HTML class report of a graded class",
+        description=(
+            "Write one self-contained HTML page about the class graded into GRADES_DIR (the --out "
+            "folder of optcourse grade): score distribution, per-question mean and pass rate, "
+            "the most common failures, and the submissions that errored or timed out."
+        ),
+    )
+    report.add_argument("grades", type=Path, metavar="GRADES_DIR")
+    report.add_argument(
+        "--out", type=Path, default=None, help="the page to write (default GRADES_DIR/report.html)"
+    )
+    report.set_defaults(func=run_report)
 
 
 def _error(message: str) -> int:
@@ -160,4 +175,18 @@ def run_autograder(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _error(str(exc))
     print(f"wrote {args.out}: upload it as the autograder of {assignment.name} on Gradescope")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Write the class report; 0 on success, 2 when GRADES_DIR is not a graded class."""
+    from optcourse.grading.report import write_report
+
+    if not args.grades.is_dir():
+        return _error(f"GRADES_DIR must be the --out folder of optcourse grade: {args.grades}")
+    try:
+        target = write_report(args.grades, args.out)
+    except (ValueError, OSError) as exc:
+        return _error(str(exc))
+    print(f"wrote {target}")
     return 0
