@@ -240,6 +240,7 @@ def test_gradescope_run_does_not_follow_a_linked_submission(master, tmp_path):
     data = run(root)
     assert data["score"] == 0.0
     assert "symbolic link" in data["output"]
+    assert data["output"].startswith(f"File: {master.stem}.ipynb (its name is")
     assert json.loads((root / "results" / "results.json").read_text())["score"] == 0.0
 
 

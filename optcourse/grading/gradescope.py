@@ -174,6 +174,8 @@ def run(root: Path) -> dict[str, Any]:
         try:
             # A link (e.g. to source/master.ipynb) would be read by the grader as root.
             refuse = refusal_reason(notebook)
+            if refuse:  # named, but not graded: the next line of the output says why
+                which = which.replace("Graded file:", "File:", 1)
             result = grade_submission(notebook, assignment, hide=hide, refuse=refuse)
             data = results_json(result)
         except Exception as exc:  # the grader's fault: tell the student and the instructor
