@@ -110,9 +110,12 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
     data = json.loads((out / names[0] / "results.json").read_text())
     assert set(data) >= {"score", "execution_time", "tests"}
     for test in data["tests"]:
-        assert set(test) >= {"name", "score", "max_score", "output", "visibility"}
-        assert test.get("status", "passed") in ("passed", "failed")
-    assert data["score"] == sum(t["score"] for t in data["tests"]) > 0
+        if "Graded by a person" in test["output"]:  # no "0 / 3" before a person grades it
+            assert set(test) == {"name", "output", "visibility"}
+            continue
+        assert set(test) >= {"name", "score", "max_score", "output", "visibility", "status"}
+        assert test["status"] in ("passed", "failed")
+    assert data["score"] == sum(t.get("score", 0) for t in data["tests"]) > 0
     feedback = (out / names[2] / "feedback.md").read_text()
     assert "not a Jupyter notebook" in feedback
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
@@ -132,7 +135,13 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
     rows = list(csv.DictReader((out / "grades.csv").read_text().splitlines()))
     assert rows[2]["status"] == "graded" and rows[2]["auto_score"] == rows[0]["auto_score"]
     assert (out / names[0] / "grading.json").stat().st_mtime_ns == stamps[names[0]]
-    assert "graded 3 submission(s)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "3 student(s) in this run: 2 graded" in printed  # the first run
+    assert "1 not gradable" in printed
+    assert "0 graded, 0 of them stopped at a time limit" in printed  # nothing changed
+    assert "3 student(s) in this run: 1 graded" in printed  # carol's new file
+    assert "2 unchanged since the last run (kept)" in printed
+    assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
 
 
 @pytest.mark.parametrize(
@@ -231,4 +240,67 @@ def test_gradescope_run_does_not_follow_a_linked_submission(master, tmp_path):
     data = run(root)
     assert data["score"] == 0.0
     assert "symbolic link" in data["output"]
+    assert data["output"].startswith(f"File: {master.stem}.ipynb (its name is")
     assert json.loads((root / "results" / "results.json").read_text())["score"] == 0.0
+
+
+def _autograder_root(tmp_path: Path, master: Path, uploads: dict[str, Path]) -> Path:
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    (root / "source" / "master.ipynb").write_bytes(master.read_bytes())
+    for name, source in uploads.items():
+        (root / "submission" / name).write_bytes(source.read_bytes())
+    return root
+
+
+@pytest.mark.parametrize(
+    ("uploads", "graded", "why"),
+    [
+        ({"MASTER": "right", "a_copy.ipynb": "stub"}, "MASTER", "its name is MASTER"),
+        ({"work.ipynb": "right"}, "work.ipynb", "the only notebook uploaded"),
+        ({"a.ipynb": "stub", "b.ipynb": "right"}, None, "2 notebooks were uploaded (a.ipynb, b"),
+        ({}, None, "No notebook (.ipynb file) was found"),
+    ],
+    ids=["name-matches", "only-one", "several-no-match", "none"],
+)
+def test_gradescope_grades_the_notebook_named_as_the_assignment(
+    uploads, graded, why, master, stub_notebook, tmp_path
+):
+    """Before, with no file named as the assignment the first notebook by name was graded
+    (a stub uploaded next to the real work scored 0) and the output never said which."""
+    from optcourse.grading.gradescope import run
+
+    sources = {"right": master, "stub": stub_notebook}
+    expected = f"{master.stem}.ipynb"
+    files = {(expected if k == "MASTER" else k): sources[v] for k, v in uploads.items()}
+    data = run(_autograder_root(tmp_path, master, files))
+    why = why.replace("MASTER", expected)
+    first = data["output"].splitlines()[0]
+    assert why in first
+    if graded is None:
+        assert (data["score"], data["tests"]) == (0.0, [])
+        assert "Graded file" not in data["output"]
+    else:
+        assert first.startswith(f"Graded file: {graded.replace('MASTER', expected)} (")
+        assert data["score"] == sum(t.points for t in load_assignment(master).tests) > 0
+
+
+def test_gradescope_does_not_show_manual_questions_as_zero(master, tmp_path):
+    """Before, a question graded by a person was a test reading "0.0 / 3.0" to the student,
+    and the tests' max_score added up to more than the autograder's total."""
+    from optcourse.grading.gradescope import run
+
+    assignment = load_assignment(master)
+    manual = [q for q in assignment.questions if q.graded == "manual"]
+    assert manual, "the first master has a question graded by a person"
+    data = run(_autograder_root(tmp_path, master, {f"{master.stem}.ipynb": master}))
+    total = sum(t.points for t in assignment.tests)
+    assert data["score"] == total == sum(t.get("max_score", 0) for t in data["tests"])
+    by_person = [t for t in data["tests"] if "Graded by a person" in t.get("output", "")]
+    assert len(by_person) == len(manual)
+    for t in by_person:
+        assert "score" not in t and "max_score" not in t and "status" not in t
+        assert t["visibility"] == "visible"
+    assert all("score" in t and "max_score" in t for t in data["tests"] if t not in by_person)
+    assert "are not part of this score" in data["output"]

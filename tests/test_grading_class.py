@@ -186,9 +186,98 @@ def test_class_csv_cannot_carry_spreadsheet_formulas():
         SubmissionResult("=HYPERLINK(1)", "=HYPERLINK(1).ipynb", "", "graded"),
         SubmissionResult("bob", "c/bob.ipynb", "", "graded"),
     ]
-    table = list(csv.reader(io.StringIO(grades_csv(rows, []))))
-    assert table[1][0] == "'=HYPERLINK(1)" and table[1][-1] == "'=HYPERLINK(1).ipynb"
-    assert table[2][0] == "bob" and table[2][-1] == "c/bob.ipynb"
+    rows[0].note = "@SUM(1)"
+    table = list(csv.DictReader(io.StringIO(grades_csv(rows, []))))
+    assert table[0]["submission"] == table[0]["student"] == "'=HYPERLINK(1)"
+    assert table[0]["file"] == "'=HYPERLINK(1).ipynb" and table[0]["note"] == "'@SUM(1)"
+    assert table[1]["submission"] == "bob" and table[1]["file"] == "c/bob.ipynb"
+
+
+def _rows(out: Path) -> dict[str, dict[str, str]]:
+    return {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+
+
+def test_one_row_per_student_missing_and_several_notebooks(tmp_path, assignment):
+    """An empty folder, or one without a notebook, is a student who handed nothing in (before:
+    no row at all); a folder with two notebooks gave two rows for one student (before: the LMS
+    import saw the student twice)."""
+    folder = tmp_path / "class"
+    _write(folder / "alice" / "hw.ipynb", fake.GOOD_CELLS)
+    (folder / "bob").mkdir()
+    (folder / "carol").mkdir()
+    (folder / "carol" / "notes.txt").write_text("I did it on paper")
+    _write(folder / "dave" / "00_fake.ipynb", fake.GOOD_CELLS)  # named as the assignment
+    _write(folder / "dave" / "draft.ipynb", ["answer = 1"])  # newer, but not the assignment's
+    old = _write(folder / "erin" / "a_old.ipynb", ["answer = 1"])
+    _write(folder / "erin" / "b_new.ipynb", fake.GOOD_CELLS)
+    os.utime(old, (1_000_000, 1_000_000))
+    _write(folder / "frank.ipynb", fake.GOOD_CELLS)
+    _write(folder / ".ipynb_checkpoints" / "alice-checkpoint.ipynb", ["answer = 1"])
+    out = tmp_path / "out"
+    subs = collect([folder], assignment.name)
+    grade_all(subs, assignment, out, limits=LIMITS)
+    rows = _rows(out)
+    assert sorted(rows) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    got = {s: (r["status"], r["auto_score"], r["auto_max"]) for s, r in rows.items()}
+    assert got == {
+        "alice": ("graded", "4", "4"),
+        "bob": ("missing", "0", "4"),
+        "carol": ("missing", "0", "4"),
+        "dave": ("graded", "4", "4"),
+        "erin": ("graded", "4", "4"),
+        "frank": ("graded", "4", "4"),
+    }
+    assert rows["dave"]["file"].endswith("dave/00_fake.ipynb")
+    assert "graded 00_fake.ipynb (its name matches the assignment)" in rows["dave"]["note"]
+    assert "not graded: draft.ipynb" in rows["dave"]["note"]
+    assert "graded b_new.ipynb (the newest)" in rows["erin"]["note"]
+    assert rows["alice"]["note"] == "" and rows["bob"]["note"].startswith("no notebook")
+    assert rows["alice"]["submission"] == "alice__hw"  # the output folders keep their names
+    assert not (out / "bob").exists()
+    assert "graded b_new.ipynb" in (out / "erin__b_new" / "feedback.md").read_text()
+
+
+def test_several_notebooks_with_the_same_time_take_the_first_by_name(tmp_path):
+    folder = tmp_path / "class"
+    for name in ("z.ipynb", "m.ipynb", "a.ipynb"):
+        os.utime(_write(folder / "alice" / name, ["x = 1"]), (2_000_000, 2_000_000))
+    [sub] = collect([folder], "00_fake")
+    assert sub.path.name == "a.ipynb" and "same modification time" in sub.note
+
+
+def test_the_run_summary_counts_what_this_run_did(tmp_path, assignment):
+    from optcourse.grading.batch import run_summary
+
+    folder = tmp_path / "class"
+    _write(folder / "alice.ipynb", fake.GOOD_CELLS)
+    _write(folder / "bob.ipynb", ["while True:\n    pass", *fake.GOOD_CELLS])
+    (folder / "carol").mkdir()
+    (folder / "dave.ipynb").write_text("{ not json")
+    out = tmp_path / "out"
+    limits = KernelLimits(cell_timeout=1, total_timeout=40, memory=1024**3)
+    reused: list[str] = []
+
+    def run() -> str:
+        reused.clear()
+        results = grade_all(
+            collect([folder], assignment.name),
+            assignment,
+            out,
+            limits=limits,
+            on_result=lambda r, kept: reused.extend([r.name] if kept else []),
+        )
+        return run_summary(results, reused)
+
+    first = run()
+    assert first.startswith("4 student(s) in this run: 2 graded, 1 of them stopped at a time")
+    assert "1 not gradable" in first and "1 missing" in first and "0 grader errors" in first
+    assert first.endswith("0 unchanged since the last run (kept)")
+    assert _rows(out)["bob"]["timed_out"] == "yes" and _rows(out)["alice"]["timed_out"] == ""
+    _write(folder / "alice.ipynb", [*fake.GOOD_CELLS, "# changed"])
+    second = run()
+    assert second.startswith("4 student(s) in this run: 1 graded, 0 of them stopped")
+    assert second.endswith("2 unchanged since the last run (kept)")  # bob and the corrupt dave
+    assert _rows(out)["bob"]["timed_out"] == "yes"  # kept from the first run
 
 
 def test_an_interrupted_class_keeps_what_was_saved_and_resumes(tmp_path, assignment):

@@ -90,6 +90,7 @@ def test_the_cli_names_the_configured_repository() -> None:
         ("check", "exercises/01_learning_is_optimization.ipynb"),
         ("grade", "subs", "--assignment", "solutions/x.ipynb", "--out", "never-written"),
         ("autograder", "solutions/01_learning_is_optimization.ipynb", "--out", "never.zip"),
+        ("report", "never-written"),
     ],
 )
 @pytest.mark.parametrize("module", ["nbformat", "nbclient"])

@@ -7,7 +7,8 @@
 * :mod:`~optcourse.grading.batch`: grading a class (parallel, resumable, interruptible);
 * :mod:`~optcourse.grading.results`: results.json (Gradescope's format), feedback, grades.csv;
 * :mod:`~optcourse.grading.gradescope`: the Gradescope autograder bundle;
-* :mod:`~optcourse.grading.cli`: the two subcommands.
+* :mod:`~optcourse.grading.report`: the HTML class report of a graded class;
+* :mod:`~optcourse.grading.cli`: the three subcommands.
 
 Grading never trusts the student's process about pass or fail: it only asks it for values and
 judges them here, against references the student's process never sees.

@@ -43,46 +43,129 @@ class UsageError(ValueError):
 
 @dataclass(frozen=True)
 class Submission:
-    """One notebook to grade: its ``name`` in the output folder and its ``path``.
+    """One student's work to grade: its ``name`` in the output folder and its ``path``.
 
     ``refuse`` is a reason not to read the file at all (e.g. a symbolic link found in a folder).
+    ``student`` is the student's folder name (or the file stem of a notebook given on its own),
+    ``note`` says which notebook was graded when the folder held several, and ``missing`` marks
+    a student whose folder holds no notebook (``path`` is then the folder; nothing is run).
     """
 
     name: str
     path: Path
     refuse: str = ""
+    student: str = ""
+    note: str = ""
+    missing: bool = False
 
 
-def collect(paths: Sequence[Path]) -> list[Submission]:
-    """The submissions named on the command line: notebook files, or folders searched for them.
+def notebooks_in(folder: Path) -> list[Path]:
+    """The notebooks under ``folder`` (Jupyter's ``.ipynb_checkpoints`` left out), by path."""
+    return sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 
-    A file is named by its stem; a notebook inside a folder by its path relative to that folder,
-    with ``/`` replaced by ``__`` (``alice/hw1.ipynb`` becomes ``alice__hw1``).
+
+def choose_notebook(notebooks: Sequence[Path], assignment_name: str = "") -> tuple[Path, str]:
+    """The notebook to grade among a student's ``notebooks`` (sorted by path), and why.
+
+    The rule: the one whose file name is the assignment's (``01_topic.ipynb``); else, among all
+    of them (or among several such), the one modified last; on equal times the first by path.
+    """
+    matching = [nb for nb in notebooks if assignment_name and nb.stem == assignment_name]
+    if len(matching) == 1:
+        return matching[0], "its name matches the assignment"
+    pool = matching or list(notebooks)
+    times = [_mtime(nb) for nb in pool]
+    newest = max(times)
+    chosen = pool[times.index(newest)]  # index() finds the first by path among equal times
+    if times.count(newest) > 1:
+        return chosen, "the first by name of the newest (same modification time)"
+    return chosen, "the newest"
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.lstat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def _student_folder(folder: Path, assignment_name: str) -> Submission:
+    """The submission of the student whose folder is ``folder`` (one notebook, or missing)."""
+    student = folder.name
+    if folder.is_symlink():
+        reason = "the student's folder is a symbolic link, not a folder of notebooks"
+        return Submission(_safe_name(student), folder, reason, student)
+    notebooks = notebooks_in(folder)
+    if not notebooks:
+        return Submission(_safe_name(student), folder, "", student, missing=True)
+    chosen, why = choose_notebook(notebooks, assignment_name)
+    note = ""
+    if len(notebooks) > 1:
+        others = [nb.relative_to(folder).as_posix() for nb in notebooks if nb != chosen]
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        note = (
+            f"{len(notebooks)} notebooks handed in: graded {chosen.relative_to(folder).as_posix()}"
+            f" ({why}); not graded: {shown}"
+        )
+    rel = chosen.relative_to(folder.parent).with_suffix("")
+    name = _safe_name("__".join(rel.parts))
+    return Submission(name, chosen, refusal_reason(chosen), student, note)
+
+
+def _class_folder(folder: Path, assignment_name: str) -> list[Submission]:
+    """One submission per student of a class folder: each sub-folder is a student (empty: the
+    student is missing), and each notebook file directly inside is a student's own file."""
+    found = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith(".") and entry.is_dir():
+            continue  # .ipynb_checkpoints, .git, ...: nobody's work
+        if entry.is_dir():
+            found.append(_student_folder(entry, assignment_name))
+        elif entry.suffix == ".ipynb" or entry.name == ".ipynb":
+            student = entry.stem
+            found.append(Submission(_safe_name(student), entry, refusal_reason(entry), student))
+    return found
+
+
+def collect(paths: Sequence[Path], assignment_name: str = "") -> list[Submission]:
+    """One submission per student named on the command line.
+
+    A notebook file is a student (named by its stem). A folder is a class: each sub-folder is
+    a student, who gets the notebook :func:`choose_notebook` picks among those in it (or a
+    ``missing`` row when it holds none), and each notebook directly in it is a student. The
+    output folder of ``alice/hw.ipynb`` is ``alice__hw`` (its path with ``/`` as ``__``).
     """
     found: list[Submission] = []
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for nb in sorted(p.rglob("*.ipynb")):
-                if ".ipynb_checkpoints" in nb.parts:
-                    continue
-                rel = nb.relative_to(p).with_suffix("")
-                found.append(Submission(_safe_name("__".join(rel.parts)), nb, refusal_reason(nb)))
+            found.extend(_class_folder(p, assignment_name))
         elif p.exists():
-            found.append(Submission(_safe_name(p.stem), p))
+            found.append(Submission(_safe_name(p.stem), p, "", p.stem))
         else:
             raise UsageError(f"no such submission file or folder: {p}")
     if not found:
         raise UsageError("no submission found (give .ipynb files or folders holding them)")
+    _check_unique(found)
+    return found
+
+
+def _check_unique(found: Sequence[Submission]) -> None:
     names: dict[str, Path] = {}
+    students: dict[str, Path] = {}
     for s in found:
         if s.name in names:
             raise UsageError(
                 f"two submissions would share the name {s.name!r}: {names[s.name]} and {s.path};"
                 " put each student's notebook in its own folder and pass the parent folder"
             )
+        if s.student in students:
+            raise UsageError(
+                f"two entries for the student {s.student!r}: {students[s.student]} and {s.path};"
+                " keep one folder (or one file) per student"
+            )
         names[s.name] = s.path
-    return found
+        students[s.student] = s.path
 
 
 def refusal_reason(path: Path) -> str:
@@ -103,11 +186,11 @@ def refusal_reason(path: Path) -> str:
 
 
 #: Names of the class-wide files in the output folder, which no submission folder may take.
-RESERVED_NAMES = frozenset({"grades.csv"})
+RESERVED_NAMES = frozenset({"grades.csv", "report.html"})
 
 
 def _safe_name(name: str) -> str:
-    """``name`` as a folder of the output, never one of the class-wide files (``grades.csv``)."""
+    """``name`` as a folder of the output, never a class-wide file (``grades.csv``, ...)."""
     while name in RESERVED_NAMES or name.startswith("."):
         name = "_" + name
     return name
@@ -155,6 +238,34 @@ def save(
         return
     record = {"stamp": _stamp(assignment, result.sha256, seed), "result": to_record(result)}
     write_json(folder / "grading.json", record)
+
+
+def missing_result(sub: Submission, assignment: Assignment) -> SubmissionResult:
+    """The row of a student whose folder holds no notebook: status ``missing``, zero points."""
+    why = "no notebook (.ipynb file) was handed in"
+    res = SubmissionResult(sub.name, str(sub.path), "", "missing", notes=[f"Not graded: {why}."])
+    res.tests = zero_results(assignment, f"not graded: {why}")
+    res.student = sub.student or sub.name
+    res.note = why
+    return res
+
+
+def run_summary(results: Sequence[SubmissionResult], reused: Sequence[str] = ()) -> str:
+    """What happened in this run, one count per outcome (``reused``: names kept from the
+    previous run because nothing changed)."""
+    kept = set(reused)
+    new = [r for r in results if r.name not in kept]
+    graded = [r for r in new if r.status == "graded"]
+    counts = [
+        f"{len(graded)} graded",
+        f"{sum(r.timed_out for r in graded)} of them stopped at a time limit",
+        f"{sum(r.status in ('unreadable', 'wrong_assignment') for r in new)} not gradable"
+        " (unreadable or another assignment)",
+        f"{sum(r.status == 'missing' for r in new)} missing",
+        f"{sum(r.status == 'error' for r in new)} grader errors",
+        f"{len(results) - len(new)} unchanged since the last run (kept)",
+    ]
+    return f"{len(results)} student(s) in this run: " + ", ".join(counts)
 
 
 class Progress:
@@ -207,8 +318,16 @@ def grade_all(
     results: dict[str, SubmissionResult] = {}
     todo: list[Submission] = []
     for sub in submissions:
+        if sub.missing:
+            results[sub.name] = missing_result(sub, assignment)
+            if progress:
+                progress.step(sub.name + " (missing)")
+            if on_result:
+                on_result(results[sub.name], False)
+            continue
         old = _previous(out, sub, assignment, seed)
         if old is not None:
+            old.student, old.note = sub.student or sub.name, sub.note
             results[sub.name] = old
             if progress:
                 progress.step(sub.name + " (unchanged)")
@@ -232,6 +351,9 @@ def grade_all(
             why = f"the grader failed ({type(exc).__name__}: {exc}); rerun to retry"
             res = SubmissionResult(sub.name, str(sub.path), "", "error", notes=[why])
             res.tests = zero_results(assignment, why)
+        res.student, res.note = sub.student or sub.name, sub.note
+        if sub.note:
+            res.notes.insert(0, sub.note + ".")
         save(out, res, assignment, seed)
         return res
 

@@ -1,4 +1,4 @@
-"""The ``optcourse grade`` and ``optcourse autograder`` subcommands."""
+"""The ``optcourse grade``, ``optcourse autograder`` and ``optcourse report`` subcommands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``grade`` and ``autograder`` to the ``optcourse`` command."""
+    """Add ``grade``, ``autograder`` and ``report`` to the ``optcourse`` command."""
     grade = subparsers.add_parser(
         "grade",
         help="grade student notebooks in isolated kernels",
@@ -44,6 +44,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bundle.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write")
     bundle.set_defaults(func=run_autograder)
 
+    report = subparsers.add_parser(
+        "report",
+        help="write an HTML class report of a graded class",
+        description=(
+            "Write one self-contained HTML page about the class graded into GRADES_DIR (the --out "
+            "folder of optcourse grade): score distribution, per-question mean and pass rate, "
+            "the most common failures, and the submissions that errored or timed out."
+        ),
+    )
+    report.add_argument("grades", type=Path, metavar="GRADES_DIR")
+    report.add_argument(
+        "--out", type=Path, default=None, help="the page to write (default GRADES_DIR/report.html)"
+    )
+    report.set_defaults(func=run_report)
+
 
 def _error(message: str) -> int:
     print(f"optcourse: error: {message}", file=sys.stderr)
@@ -52,7 +67,7 @@ def _error(message: str) -> int:
 
 def run_grade(args: argparse.Namespace) -> int:
     """Grade the submissions; 0 when every submission was graded, 2 on a usage error."""
-    from optcourse.grading.batch import Progress, UsageError, collect, grade_all
+    from optcourse.grading.batch import Progress, UsageError, collect, grade_all, run_summary
     from optcourse.grading.isolation import readable_by_others
     from optcourse.grading.kernel import KernelLimits, isolation_mode, isolation_problem
 
@@ -77,7 +92,7 @@ def run_grade(args: argparse.Namespace) -> int:
         return _error(str(exc))
     try:
         assignment = _load(args.assignment)
-        submissions = collect(args.submissions)
+        submissions = collect(args.submissions, assignment.name)
     except (UsageError, ValueError, OSError) as exc:
         return _error(str(exc))
     mode = isolation_mode()
@@ -104,6 +119,7 @@ def run_grade(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     progress = Progress(len(submissions))
+    reused: list[str] = []
     try:
         results = grade_all(
             submissions,
@@ -113,6 +129,7 @@ def run_grade(args: argparse.Namespace) -> int:
             limits=limits,
             seed=args.seed,
             progress=progress,
+            on_result=lambda res, kept: reused.extend([res.name] if kept else []),
         )
     except KeyboardInterrupt:
         if progress.enabled:
@@ -124,11 +141,8 @@ def run_grade(args: argparse.Namespace) -> int:
         )
         return 130
     failed = [r.name for r in results if r.status == "error"]
-    problems = sum(r.status in ("unreadable", "wrong_assignment") for r in results)
-    print(
-        f"graded {len(results) - len(failed)} submission(s) of {assignment.name} into {args.out} "
-        f"({problems} not runnable); class grades in {args.out / 'grades.csv'}"
-    )
+    print(f"{assignment.name}: {run_summary(results, reused)}")
+    print(f"class grades in {args.out / 'grades.csv'}, one row per student")
     if failed:
         print(
             f"optcourse: error: the grader failed on {len(failed)} submission(s) "
@@ -161,4 +175,18 @@ def run_autograder(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _error(str(exc))
     print(f"wrote {args.out}: upload it as the autograder of {assignment.name} on Gradescope")
+    return 0
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Write the class report; 0 on success, 2 when GRADES_DIR is not a graded class."""
+    from optcourse.grading.report import write_report
+
+    if not args.grades.is_dir():
+        return _error(f"GRADES_DIR must be the --out folder of optcourse grade: {args.grades}")
+    try:
+        target = write_report(args.grades, args.out)
+    except (ValueError, OSError) as exc:
+        return _error(str(exc))
+    print(f"wrote {target}")
     return 0

@@ -290,6 +290,7 @@ def grade_submission(
             tests.append(run_test(spec, rng, session.probe))
     finally:
         result.printed = session.close()
+        result.timed_out = session.timed_out
     result.tests = _merge(assignment, tests)
     result.execution_time = time.monotonic() - start
     return result
@@ -322,6 +323,7 @@ class _Session:
         self.restarts = 0
         self.skipped = 0
         self.printed: list[str] = []
+        self.timed_out = False  # a cell or an answer was stopped at a time limit
         self.kernel = self._new_kernel()
 
     def _new_kernel(self) -> Kernel:
@@ -349,6 +351,7 @@ class _Session:
         if not self.kernel.alive:
             return
         reply = self.kernel.execute(source, name=f"<cell {number}>")
+        self.timed_out |= reply.kind == "timeout"
         if not self.kernel.alive:
             self._restart(f"Cell {number}")
             return
@@ -368,6 +371,7 @@ class _Session:
 
     def probe(self, expr: str) -> Reply:
         reply = self.kernel.probe(expr)
+        self.timed_out |= reply.kind == "timeout"
         if not reply.ok and reply.kind in ("dead", "timeout") and not self.kernel.alive:
             self._restart("While checking an answer")
         return reply

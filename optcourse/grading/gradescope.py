@@ -116,12 +116,44 @@ def build_bundle(master: Path, out: Path, *, assignment: Any = None) -> Path:
     return out
 
 
-def _find_notebook(folder: Path, assignment_name: str) -> Path | None:
-    notebooks = sorted(p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    for nb in notebooks:
-        if nb.stem == assignment_name:
-            return nb
-    return notebooks[0] if notebooks else None
+def find_notebook(folder: Path, assignment_name: str) -> tuple[Path | None, str]:
+    """The uploaded notebook to grade, and a sentence for the student saying which and why.
+
+    The one named as the assignment (``01_topic.ipynb``); with no such file, the only notebook;
+    with several and none named as the assignment, none (the sentence lists them): grading the
+    wrong one would give a wrong grade with no one noticing.
+    """
+    from optcourse.grading.batch import notebooks_in
+
+    notebooks = notebooks_in(folder)
+    names = [nb.relative_to(folder).as_posix() for nb in notebooks]
+    expected = f"{assignment_name}.ipynb"
+    matching = [nb for nb in notebooks if nb.stem == assignment_name]
+    if len(matching) == 1:
+        chosen, why = matching[0], f"its name is {expected}"
+    elif len(notebooks) == 1:
+        chosen, why = notebooks[0], "the only notebook uploaded"
+    elif not notebooks:
+        return None, f"No notebook (.ipynb file) was found in your submission: upload {expected}."
+    else:
+        listed = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+        return None, (
+            f"Not graded: {len(notebooks)} notebooks were uploaded ({listed}) and "
+            f"{'more than one' if matching else 'none'} of them is named {expected}: upload again "
+            f"with only {expected}."
+        )
+    return chosen, f"Graded file: {chosen.relative_to(folder).as_posix()} ({why})."
+
+
+def _manual_note(assignment: Any) -> str:
+    manual = [q for q in assignment.questions if q.graded == "manual"]
+    if not manual:
+        return ""
+    points = sum(float(q.points) for q in manual)
+    return (
+        f"Questions graded by a person ({', '.join(q.id for q in manual)}, {points:g} points) "
+        "are not part of this score: they are added when your instructor grades them."
+    )
 
 
 def run(root: Path) -> dict[str, Any]:
@@ -134,19 +166,16 @@ def run(root: Path) -> dict[str, Any]:
     root = Path(root)
     results_file = root / "results" / "results.json"
     assignment = load_assignment(root / "source" / "master.ipynb")
-    notebook = _find_notebook(root / "submission", assignment.name)
+    notebook, which = find_notebook(root / "submission", assignment.name)
     if notebook is None:
-        data: dict[str, Any] = {
-            "score": 0.0,
-            "output": "No notebook (.ipynb file) was found in your submission: upload "
-            f"{assignment.name}.ipynb.",
-            "tests": [],
-        }
+        data: dict[str, Any] = {"score": 0.0, "output": which, "tests": []}
     else:
         hide = hidden_paths(root / "source" / "master.ipynb", [root / "results"])
         try:
             # A link (e.g. to source/master.ipynb) would be read by the grader as root.
             refuse = refusal_reason(notebook)
+            if refuse:  # named, but not graded: the next line of the output says why
+                which = which.replace("Graded file:", "File:", 1)
             result = grade_submission(notebook, assignment, hide=hide, refuse=refuse)
             data = results_json(result)
         except Exception as exc:  # the grader's fault: tell the student and the instructor
@@ -156,6 +185,8 @@ def run(root: Path) -> dict[str, Any]:
                 "please tell your instructor.",
                 "tests": [],
             }
+        lines = [which, _manual_note(assignment), data.get("output", "")]
+        data["output"] = "\n".join(line for line in lines if line)
     write_json(results_file, data)
     return data
 

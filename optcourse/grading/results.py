@@ -44,8 +44,12 @@ class SubmissionResult:
 
     ``status`` is ``"graded"`` when the notebook ran (whatever its score), ``"unreadable"`` for a
     corrupt or non-notebook file, ``"wrong_assignment"`` for a notebook of another assignment and
-    ``"error"`` when the grader itself failed (not saved for resuming: the next run retries);
+    ``"error"`` when the grader itself failed (not saved for resuming: the next run retries),
+    and ``"missing"`` for a student whose folder holds no notebook (nothing was run);
     ``notes`` are the problems worth telling the student (cells that raised, a killed kernel).
+    ``student`` is the student's folder (or file stem) and ``note`` says which notebook was
+    graded when the folder held several; ``timed_out`` is set when a cell or an answer was
+    stopped at a time limit.
     """
 
     name: str
@@ -56,6 +60,9 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     printed: str = ""
     execution_time: float = 0.0
+    student: str = ""
+    note: str = ""
+    timed_out: bool = False
 
     @property
     def score(self) -> float:
@@ -86,15 +93,19 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
     """The submission's result as a Gradescope ``results.json`` object."""
     tests = []
     for t in result.tests:
-        entry: dict[str, Any] = {
-            "name": t.name,
-            "score": _round(t.score),
-            "max_score": _round(t.max_score),
-            "output": t.output,
-            "visibility": t.visibility,
-        }
-        if t.status in ("passed", "failed"):
+        entry: dict[str, Any] = {"name": t.name}
+        if t.status == "manual":
+            # No score and no max_score: Gradescope shows the name and the note instead of
+            # "0.0 / N", and the tests' max_score add up to what the score is out of.
+            entry["output"] = (
+                f"Graded by a person ({t.max_score:g} points, not part of this score)."
+            )
+        else:
+            entry["score"] = _round(t.score)
+            entry["max_score"] = _round(t.max_score)
             entry["status"] = t.status
+            entry["output"] = t.output
+        entry["visibility"] = t.visibility
         tests.append(entry)
     output = "\n".join(result.notes)
     return {
@@ -140,22 +151,41 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
-    """The class's grades: one row per submission, one column per question, then the totals.
+#: The columns of ``grades.csv`` before and after the one column per question.
+CSV_HEAD = ("student", "submission", "status")
+CSV_TAIL = ("auto_score", "auto_max", "file", "timed_out", "note")
 
-    Questions graded by a person get an empty cell for the instructor to fill in.
+
+def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
+    """The class's grades: one row per student, one column per question, then the totals.
+
+    ``student`` is the student's folder (or the file stem of a notebook given on its own),
+    ``submission`` the name of the output folder, ``file`` the notebook graded, ``timed_out``
+    ``yes`` when a time limit stopped a cell or an answer, ``note`` which notebook was graded
+    when there were several (or why none was). Questions graded by a person get an empty cell
+    for the instructor to fill in. Every text cell is protected against spreadsheet formulas.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["submission", "status", *questions, "auto_score", "auto_max", "file"])
-    for r in sorted(rows, key=lambda r: r.name):
+    writer.writerow([*CSV_HEAD, *questions, *CSV_TAIL])
+    for r in sorted(rows, key=lambda r: (r.student or r.name, r.name)):
         per_q = r.question_scores()
         cells = []
         for q in questions:
             value = per_q.get(q, 0.0)
             cells.append("" if value is None else f"{value:g}")
         writer.writerow(
-            [_text(r.name), r.status, *cells, f"{r.score:g}", f"{r.max_score:g}", _text(r.path)]
+            [
+                _text(r.student or r.name),
+                _text(r.name),
+                r.status,
+                *cells,
+                f"{r.score:g}",
+                f"{r.max_score:g}",
+                _text(r.path),
+                "yes" if r.timed_out else "",
+                _text(r.note),
+            ]
         )
     return buffer.getvalue()
 
@@ -199,6 +229,9 @@ def to_record(result: SubmissionResult) -> dict[str, Any]:
         "notes": result.notes,
         "execution_time": result.execution_time,
         "tests": [t.__dict__ for t in result.tests],
+        "student": result.student,
+        "note": result.note,
+        "timed_out": result.timed_out,
     }
 
 
@@ -212,4 +245,7 @@ def from_record(data: dict[str, Any]) -> SubmissionResult:
         notes=list(data.get("notes", [])),
         execution_time=float(data.get("execution_time", 0.0)),
         tests=[TestResult(**t) for t in data["tests"]],
+        student=str(data.get("student", "")),
+        note=str(data.get("note", "")),
+        timed_out=bool(data.get("timed_out", False)),
     )
