@@ -82,7 +82,7 @@ def test_hostile_cell(case, tmp_path, world_readable_master):
     if name == "h_kill_parent" and os.geteuid() == 0:
         assert isolation_mode() in ("root", "root-ns")
     source = source.replace("__MASTER__", str(world_readable_master.path))
-    cells = [*fake.GOOD_CELLS[:2], source, fake.GOOD_CELLS[2]]
+    cells = [*fake.GOOD_CELLS[:2], *fake.hostile_cells(source), fake.GOOD_CELLS[2]]
     nb = tmp_path / f"{name}.ipynb"
     nb.write_text(json.dumps(fake.notebook(cells)))
     hide = hidden_paths(world_readable_master.path, [tmp_path])
@@ -108,7 +108,7 @@ def test_hostile_notes_say_what_happened(tmp_path, world_readable_master):
     for name, source, _ in CASES:
         if name not in messages:
             continue
-        cells = [*fake.GOOD_CELLS[:2], source, fake.GOOD_CELLS[2]]
+        cells = [*fake.GOOD_CELLS[:2], *fake.hostile_cells(source), fake.GOOD_CELLS[2]]
         nb = tmp_path / f"{name}.ipynb"
         nb.write_text(json.dumps(fake.notebook(cells)))
         result = grade_submission(nb, world_readable_master, limits=LIMITS)
@@ -228,3 +228,54 @@ def test_a_grader_failure_is_reported_and_retried(tmp_path, world_readable_maste
     monkeypatch.setattr(batch, "grade_submission", real)
     [again] = grade_all([Submission("alice", nb)], world_readable_master, out, limits=LIMITS)
     assert (again.status, again.score) == ("graded", 4.0)
+
+
+_STALL_BATCH = """
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+import fake_assignment as fake
+from optcourse.grading.batch import Submission, grade_all
+from optcourse.grading.kernel import KernelLimits
+folder, out = Path(sys.argv[2]), Path(sys.argv[3])
+subs = [Submission(p.stem, p) for p in sorted(folder.glob("*.ipynb"))]
+limits = KernelLimits(cell_timeout=2.5, total_timeout=float(sys.argv[4]), memory=1024**3)
+results = grade_all(subs, fake.FakeAssignment(folder), out, jobs=2, limits=limits)
+print(json.dumps([[r.name, r.status, r.score, r.timed_out, r.notes] for r in results]))
+"""
+
+
+def test_a_kernel_that_stops_reading_commands_does_not_stall_the_batch(tmp_path):
+    """The swap of h_stall_commands made the grader's write of the next (large) cell block for
+    ever, ignoring every time limit; the batch now finishes with that submission timed out."""
+    import signal
+    import subprocess
+
+    folder = tmp_path / "class"
+    folder.mkdir()
+    [(_, source, _)] = [c for c in CASES if c[0] == "h_stall_commands"]
+    stall = [*fake.GOOD_CELLS[:2], *fake.hostile_cells(source), fake.GOOD_CELLS[2]]
+    (folder / "a_good.ipynb").write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    (folder / "b_stall.ipynb").write_text(json.dumps(fake.notebook(stall)))
+    (folder / "c_good.ipynb").write_text(json.dumps(fake.notebook(fake.GOOD_CELLS)))
+    total = 30
+    argv = [sys.executable, "-c", _STALL_BATCH, str(HERE), str(folder), str(tmp_path / "out")]
+    proc = subprocess.Popen(
+        [*argv, str(total)], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        stdout, _ = proc.communicate(timeout=total + 60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"the batch was still running {total + 60} s later (total timeout {total} s)")
+    assert proc.returncode == 0
+    rows = {
+        name: (status, score, timed_out, notes)
+        for name, status, score, timed_out, notes in json.loads(stdout.splitlines()[-1])
+    }
+    assert rows["a_good"][:2] == rows["c_good"][:2] == ("graded", 4.0)
+    status, score, timed_out, notes = rows["b_stall"]
+    assert (status, score, timed_out) == ("graded", 0.0, True)
+    assert any("stopped reading the grader's commands" in note for note in notes), notes
+    assert (tmp_path / "out" / "grades.csv").exists()

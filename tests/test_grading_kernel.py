@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +171,20 @@ def test_hidden_paths_cover_the_master_folder_and_git(tmp_path):
     hide = hidden_paths(master, [out])
     assert set(hide) == {repo / "solutions", repo / ".git", out}
     assert all(isinstance(p, Path) for p in hide)
+
+
+def test_the_watchdog_kills_a_kernel_past_its_total_time():
+    """The total time is enforced from outside the kernel: even when the grader sends nothing
+    (its thread busy elsewhere), the kernel is killed once the total time and the grace are up."""
+    from optcourse.grading import kernel as kernel_module
+
+    limits = KernelLimits(cell_timeout=5, total_timeout=1)
+    with Kernel(limits=limits) as k:
+        proc = k._proc
+        assert proc is not None and proc.poll() is None
+        deadline = time.monotonic() + 1 + kernel_module.WATCHDOG_GRACE + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert proc.poll() is not None
+        assert "longer than 1 s" in (k.death or "")
+        assert k.execute("x = 1").kind == "dead"

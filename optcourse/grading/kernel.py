@@ -17,7 +17,10 @@ What protects the grader (see :func:`isolation_mode`):
   user, so it could still write where you can write); without them only the resource limits apply.
 
 Always: a new session/process group (killed as a whole), per-cell and total time limits, address
-space, CPU time, file size and process-count limits, and a cap on captured output.
+space, CPU time, file size and process-count limits, and a cap on captured output. Every read and
+write between grader and kernel has a deadline (the command pipe is non-blocking: a kernel that
+stops reading its commands cannot block the grader), and a watchdog thread of the grader kills the
+kernel when its total time is up, whatever the grader's own thread is doing.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ __all__ = [
     "isolation_problem",
     "runtime_paths",
 ]
+
+
+#: Seconds after a kernel's total time before the watchdog kills it (the grader's own deadlines
+#: normally stop it first, with a better message).
+WATCHDOG_GRACE = 5.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +175,7 @@ class Kernel:
         self._buf = b""
         self._output = _Output(self.limits.output)
         self._workdir: Path | None = None
+        self._watchdog: threading.Timer | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> Kernel:
@@ -264,8 +273,14 @@ class Kernel:
         finally:
             for fd in (cmd_r, rep_w, out_w):
                 os.close(fd)
-        self._cmd = os.fdopen(cmd_w, "wb", buffering=0)
+        os.set_blocking(cmd_w, False)
+        self._cmd = cmd_w
         self._rep = rep_r
+        # The total time is enforced from outside the kernel, whatever the grader is doing.
+        wait = self._deadline - time.monotonic() + WATCHDOG_GRACE
+        self._watchdog = threading.Timer(max(wait, 0.0), self._expire)
+        self._watchdog.daemon = True
+        self._watchdog.start()
         self._drain = threading.Thread(target=self._output.drain, args=(out_r,), daemon=True)
         self._drain.start()
         self._nonce = secrets.token_hex(16)
@@ -301,18 +316,51 @@ class Kernel:
                 remove_files_of(self.uid)
 
     def _stop(self) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
         if self._proc is not None:
             if self.death is None:
                 with contextlib.suppress(OSError):
-                    self._cmd.write(b'{"op": "quit"}\n')
+                    self._send(b'{"op": "quit"}\n', time.monotonic() + 1.0)
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     self._proc.wait(timeout=1.0)
             self._kill()
             self._drain.join(timeout=2.0)
-            for closer in (self._cmd.close, lambda: os.close(self._rep)):
+            for fd in (self._cmd, self._rep):
                 with contextlib.suppress(OSError):
-                    closer()
+                    os.close(fd)
             self._proc = None
+
+    def _expire(self) -> None:
+        """The watchdog: the total time is up (plus a grace period): kill the kernel."""
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        if self.death is None:
+            self.death = (
+                f"the kernel was stopped: the whole notebook ran longer than "
+                f"{self.limits.total_timeout:g} s"
+            )
+        with contextlib.suppress(OSError):
+            os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def _send(self, data: bytes, deadline: float) -> bool:
+        """Write ``data`` on the (non-blocking) command pipe; False when the kernel has not
+        taken it all by ``deadline`` (it stopped reading). ``OSError`` when the pipe is closed."""
+        view = memoryview(data)
+        while view:
+            wait = deadline - time.monotonic()
+            if wait <= 0:
+                return False
+            _, ready, _ = select.select([], [self._cmd], [], min(wait, 0.25))
+            if not ready:
+                if self._proc is not None and self._proc.poll() is not None:
+                    raise BrokenPipeError("the kernel has ended")
+                continue
+            try:
+                view = view[os.write(self._cmd, view) :]
+            except BlockingIOError:
+                continue
+        return True
 
     def _kill(self) -> None:
         proc = self._proc
@@ -356,13 +404,22 @@ class Kernel:
         return self._roundtrip({**message, "id": rid}, rid, self.limits.cell_timeout)
 
     def _roundtrip(self, message: dict[str, Any], rid: int, timeout: float) -> Reply:
-        try:
-            self._cmd.write(json.dumps(message).encode() + b"\n")
-        except OSError:
-            return self._died()
         remaining = self._deadline - time.monotonic()
         total_hit = remaining <= timeout
-        answer = self._await(rid, time.monotonic() + max(min(timeout, remaining), 0.0))
+        deadline = time.monotonic() + max(min(timeout, remaining), 0.0)
+        try:
+            sent = self._send(json.dumps(message).encode() + b"\n", deadline)
+        except OSError:
+            return self._died()
+        if not sent:
+            if self.death is None:
+                self.death = (
+                    "the kernel was stopped: it stopped reading the grader's commands "
+                    f"(nothing taken for {max(min(timeout, remaining), 0.0):g} s)"
+                )
+            self._kill()
+            return Reply(False, error=self.death, kind="timeout")
+        answer = self._await(rid, deadline)
         if answer is not None:
             return answer
         if self.death is not None:

@@ -134,6 +134,24 @@ def notebook(cells: list[str], assignment: str = "00_fake") -> dict[str, Any]:
     }
 
 
+def hostile_cells(source: str) -> list[str]:
+    """The cells of a hostile file: a line ``# %%`` starts another cell (jupytext's percent
+    format); ``# %% size=N`` pads that cell with a trailing comment to ``N`` characters."""
+    cells = [""]
+    sizes = [0]
+    for line in source.splitlines(keepends=True):
+        if line.startswith("# %%"):
+            size = line.split("size=")[1] if "size=" in line else "0"
+            cells.append("")
+            sizes.append(int(size))
+            continue
+        cells[-1] += line
+    return [
+        c + "#" * max(n - len(c) - 1, 0) + ("\n" if n else "")
+        for c, n in zip(cells, sizes, strict=True)
+    ]
+
+
 def hostile_cases() -> list[tuple[str, str, float]]:
     """(name, hostile cell source, exact expected score) for every file in this folder."""
     cases = []
