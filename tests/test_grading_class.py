@@ -522,3 +522,63 @@ def test_a_submission_cannot_write_over_the_class_results(tmp_path, assignment):
     assert json.loads((out / "a_alice" / "results.json").read_text())["score"] == 3.0
     assert not (out / "b_mallory" / "x").exists()
     assert "1000" not in (out / "grades.csv").read_text()
+
+
+def test_a_very_long_file_name_does_not_lose_the_class(tmp_path, assignment):
+    """A 249-character notebook name made an output folder name over 255 bytes: ``save`` raised
+    outside the per-submission ``try`` and the batch ended without ``grades.csv`` (every rerun).
+    Names are now bounded, and stay unique."""
+    folder = tmp_path / "class"
+    long_a, long_b = "a" * 243 + "_first", "a" * 243 + "_other"  # same first 243 characters
+    _write(folder / "alice" / f"{'x' * 249}.ipynb", fake.GOOD_CELLS)  # 255 characters
+    _write(folder / "bob" / f"{long_a}.ipynb", fake.GOOD_CELLS)
+    _write(folder / "bob2" / f"{long_b}.ipynb", fake.GOOD_CELLS)
+    _write(folder / "carol.ipynb", fake.GOOD_CELLS)
+    out = tmp_path / "out"
+    subs = collect([folder], assignment.name)
+    names = [s.name for s in subs]
+    assert len(set(names)) == len(names)
+    assert all(len(os.fsencode(n)) <= 255 for n in names)
+    grade_all(subs, assignment, out, limits=LIMITS)
+    rows = _rows(out)
+    students = ("alice", "bob", "bob2", "carol")
+    got = {s: (r["status"], r["auto_score"]) for s, r in rows.items()}
+    assert got == dict.fromkeys(students, ("graded", "4"))
+    for row in rows.values():
+        assert (out / row["submission"] / "feedback.md").exists()
+    # the rerun resumes instead of failing again
+    again = grade_all(collect([folder], assignment.name), assignment, out, limits=LIMITS)
+    assert [r.status for r in again] == ["graded"] * 4
+
+
+def test_an_error_while_saving_one_submission_is_its_row(tmp_path, assignment, monkeypatch):
+    """A disk full (or any error) while writing one submission's files is that submission's
+    error, named in its row; the rest of the class is graded and saved."""
+    import errno
+
+    import optcourse.grading.batch as batch
+
+    folder = tmp_path / "class"
+    for student in ("alice", "bob", "carol"):
+        _write(folder / student / "hw.ipynb", fake.GOOD_CELLS)
+    real = batch.save
+
+    def save(out, result, *args, **kwargs):
+        if result.student == "bob":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(out, result, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "save", save)
+    out = tmp_path / "out"
+    results = grade_all(collect([folder], assignment.name), assignment, out, jobs=2, limits=LIMITS)
+    rows = _rows(out)
+    assert {s: r["status"] for s, r in rows.items()} == {
+        "alice": "graded",
+        "bob": "error",
+        "carol": "graded",
+    }
+    assert "No space left on device" in rows["bob"]["note"]
+    assert "rerun" in rows["bob"]["note"]
+    assert any("could not be saved" in n for n in results[1].notes)
+    assert (out / "alice__hw" / "results.json").exists()
+    assert not (out / "bob__hw").exists()

@@ -9,7 +9,9 @@ keeps every result already written; running the same command again grades the re
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import stat
 import sys
 import time
@@ -189,11 +191,27 @@ def refusal_reason(path: Path) -> str:
 RESERVED_NAMES = frozenset({"grades.csv", "report.html"})
 
 
+#: Longest output folder name in bytes (file systems allow 255; the atomic writes' temporary
+#: files and a margin need the rest).
+MAX_NAME_BYTES = 120
+
+
 def _safe_name(name: str) -> str:
-    """``name`` as a folder of the output, never a class-wide file (``grades.csv``, ...)."""
+    """``name`` as a folder of the output, never a class-wide file (``grades.csv``, ...).
+
+    A name longer than :data:`MAX_NAME_BYTES` (a student's 249-character file name) is cut and
+    ends with a short hash of the whole name, so that it stays unique.
+    """
     while name in RESERVED_NAMES or name.startswith("."):
         name = "_" + name
-    return name
+    raw = os.fsencode(name)
+    if len(raw) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(raw).hexdigest()[:12]
+    keep = len(name)
+    while len(os.fsencode(name[:keep])) > MAX_NAME_BYTES - 14:
+        keep -= 1
+    return f"{name[:keep]}--{digest}"
 
 
 def _stamp(assignment: Assignment, sha: str, seed: int | None = None) -> dict[str, Any]:
@@ -238,6 +256,16 @@ def save(
         return
     record = {"stamp": _stamp(assignment, result.sha256, seed), "result": to_record(result)}
     write_json(folder / "grading.json", record)
+
+
+def _unsaved(res: SubmissionResult, exc: Exception) -> None:
+    """Mark ``res`` as a grader error because its files could not be written (``exc``); its
+    row in ``grades.csv`` says so, and the next run grades it again."""
+    what = f"{type(exc).__name__}: {exc}"[:300]
+    why = f"its results could not be saved ({what}); rerun to retry"
+    res.status = "error"
+    res.notes.insert(0, f"The grader failed: {why}.")
+    res.note = f"{res.note}; {why}" if res.note else why
 
 
 def missing_result(sub: Submission, assignment: Assignment) -> SubmissionResult:
@@ -354,7 +382,10 @@ def grade_all(
         res.student, res.note = sub.student or sub.name, sub.note
         if sub.note:
             res.notes.insert(0, sub.note + ".")
-        save(out, res, assignment, seed)
+        try:
+            save(out, res, assignment, seed)
+        except Exception as exc:  # name too long, disk full, ...: this submission's error only
+            _unsaved(res, exc)
         return res
 
     pool = ThreadPoolExecutor(max_workers=jobs)
