@@ -582,3 +582,41 @@ def test_an_error_while_saving_one_submission_is_its_row(tmp_path, assignment, m
     assert any("could not be saved" in n for n in results[1].notes)
     assert (out / "alice__hw" / "results.json").exists()
     assert not (out / "bob__hw").exists()
+
+
+def test_a_tree_nested_3000_deep_is_removed_and_the_grade_kept(tmp_path, assignment):
+    """The clean-up recursed once per level: a folder 3,000 deep in /tmp raised RecursionError,
+    a correct notebook got status ``error`` and 0, and the tree stayed behind."""
+    source = (HERE / "h_deep_tree.py").read_text()
+    nb = _write(tmp_path / "deep.ipynb", [*fake.GOOD_CELLS[:2], source, fake.GOOD_CELLS[2]])
+    before = set(Path("/tmp").glob("optcourse-deep-*"))
+    [res] = grade_all([Submission("deep", nb)], assignment, tmp_path / "out", limits=LIMITS)
+    assert (res.status, res.score) == ("graded", 4.0), res.notes
+    assert set(Path("/tmp").glob("optcourse-deep-*")) == before  # removed (kernel's own user id)
+    assert not list(Path(tempfile.gettempdir()).glob("optcourse-kernel-*/optcourse-deep-*"))
+
+
+def test_remove_tree_removes_deep_trees_without_following_links(tmp_path):
+    from optcourse.grading.isolation import remove_tree
+
+    keep = tmp_path / "keep"
+    keep.mkdir()
+    (keep / "file.txt").write_text("the grader's own file")
+    top = tmp_path / "top"
+    top.mkdir()
+    fd = os.open(top, os.O_RDONLY)
+    try:
+        for i in range(3000):  # deeper than any path may be long: made by file descriptor
+            os.mkdir("d", dir_fd=fd)
+            if i % 100 == 0:
+                os.symlink(keep, "link", dir_fd=fd)
+                os.close(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd))
+            new = os.open("d", os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = new
+    finally:
+        os.close(fd)
+    remove_tree(top)
+    assert not top.exists()
+    assert (keep / "file.txt").read_text() == "the grader's own file"
+    remove_tree(tmp_path / "absent")  # nothing there: no error

@@ -10,6 +10,7 @@ must be able to read; :func:`fresh_uid` picks a private user id for a kernel and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import secrets
@@ -150,7 +151,7 @@ def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
     folders, so that a submission cannot litter the machine for the rest of the batch.
 
     Only entries directly in ``folders`` and owned by ``uid`` are removed; links are never
-    followed (``shutil.rmtree`` works on file descriptors on Linux).
+    followed (see :func:`remove_tree`).
     """
     for folder in folders:
         try:
@@ -162,8 +163,73 @@ def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
                 if entry.stat(follow_symlinks=False).st_uid != uid:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
+                    remove_tree(entry.path)
                 else:
                     os.unlink(entry.path)
             except OSError:
                 pass
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+
+
+def remove_tree(path: str | os.PathLike[str]) -> None:
+    """Delete the folder ``path`` and everything in it, however deep, without recursion.
+
+    ``shutil.rmtree`` recurses once per level (a folder nested 3,000 deep raised
+    ``RecursionError``) and needs paths that a deep tree makes too long. Here at most two
+    folders are open at a time, by file descriptor: each pass empties the top folder's
+    sub-folders, moving their own sub-folders up into the top folder, so a deep tree becomes a
+    flat one. Links are removed, never followed. Never raises: what cannot be removed stays.
+    """
+    try:
+        top = os.open(path, _DIR_FLAGS)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # a link or a file, never followed
+        return
+    try:
+        for _ in range(10_000_000):  # a bound, not a limit any real tree reaches
+            with os.scandir(top) as it:
+                entries = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+            changed = [_clear(top, name, is_dir) for name, is_dir in entries]
+            if not any(changed):
+                break
+    finally:
+        os.close(top)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
+
+
+def _clear(top: int, name: str, is_dir: bool) -> bool:
+    """Remove the entry ``name`` of the open folder ``top``; a folder's own sub-folders move up
+    into ``top`` under fresh names (removed by the next pass). True when anything changed."""
+    if not is_dir:
+        with contextlib.suppress(OSError):
+            os.unlink(name, dir_fd=top)
+            return True
+        return False
+    changed = False
+    try:
+        sub = os.open(name, _DIR_FLAGS, dir_fd=top)
+    except OSError:
+        return False
+    try:
+        with os.scandir(sub) as it:
+            inner = [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+        for child, child_is_dir in inner:
+            with contextlib.suppress(OSError):
+                if child_is_dir:
+                    fresh = f".optcourse-rm-{secrets.token_hex(8)}"
+                    os.rename(child, fresh, src_dir_fd=sub, dst_dir_fd=top)
+                else:
+                    os.unlink(child, dir_fd=sub)
+                changed = True
+    except OSError:
+        pass
+    finally:
+        os.close(sub)
+    with contextlib.suppress(OSError):
+        os.rmdir(name, dir_fd=top)
+        changed = True
+    return changed

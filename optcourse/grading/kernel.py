@@ -52,6 +52,7 @@ from optcourse.grading.isolation import (
     isolation_mode,
     isolation_problem,
     remove_files_of,
+    remove_tree,
     runtime_paths,
 )
 
@@ -267,7 +268,7 @@ class Kernel:
         except BaseException:
             for fd in (cmd_w, rep_r, out_r):
                 os.close(fd)
-            shutil.rmtree(workdir, ignore_errors=True)
+            remove_tree(workdir)
             self._workdir = None
             raise
         finally:
@@ -305,12 +306,16 @@ class Kernel:
         return answer
 
     def close(self) -> None:
-        """Stop the process (and everything it started) and delete its folder."""
+        """Stop the process (and everything it started) and delete its folder.
+
+        The clean-up never raises (whatever the kernel left, e.g. a folder nested thousands
+        deep, is removed without recursion), so it can never change a grade.
+        """
         try:
             self._stop()
         finally:
             if self._workdir is not None:
-                shutil.rmtree(self._workdir, ignore_errors=True)
+                remove_tree(self._workdir)
                 self._workdir = None
             if self.uid is not None and self.uid != NOBODY:
                 remove_files_of(self.uid)
