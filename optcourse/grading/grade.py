@@ -32,6 +32,7 @@ from optcourse.grading.results import (
     PUBLIC_VISIBILITY,
     SubmissionResult,
     TestResult,
+    bound,
 )
 
 #: Largest submission file read (bytes).
@@ -293,7 +294,7 @@ def grade_submission(
         result.timed_out = session.timed_out
     result.tests = _merge(assignment, tests)
     result.execution_time = time.monotonic() - start
-    return result
+    return bound(result)
 
 
 def _structure_problem(assignment: Assignment, nb: dict[str, Any]) -> str:
