@@ -26,6 +26,7 @@ from optcourse.assignment.master import SKIPPED_KINDS, Assignment
 from optcourse.assignment.notebook import AssignmentError, cell_role, normal_source
 from optcourse.assignment.specs import Probes, TestSpec
 from optcourse.assignment.values import ProbeError
+from optcourse.grading.isolation import repository_paths
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
 from optcourse.grading.results import (
     HIDDEN_VISIBILITY,
@@ -217,7 +218,9 @@ def run_test(spec: TestSpec, rng: np.random.Generator, ask: Callable[[str], Repl
 
 def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path]:
     """What a kernel must not see: the master (its folder when that holds no runtime code), the
-    repository's ``.git`` and the ``extra`` paths (output folder, collected submissions)."""
+    repository's ``.git``, the ``extra`` paths (output folder, collected submissions) and, when
+    the package is installed editable from a checkout, that checkout but the package itself
+    (:func:`~optcourse.grading.isolation.repository_paths`: its ``solutions/`` are masters)."""
     master = assignment_path.resolve()
     runtime = runtime_paths()
     folder = master.parent
@@ -230,7 +233,8 @@ def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path
         p = Path(p).resolve()
         if not any(r == p or r.is_relative_to(p) for r in runtime):
             hide.append(p)
-    return hide
+    hide.extend(repository_paths())
+    return list(dict.fromkeys(hide))
 
 
 def grade_submission(

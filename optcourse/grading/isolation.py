@@ -95,6 +95,65 @@ def runtime_paths() -> list[Path]:
     return sorted(p.resolve() for p in paths)
 
 
+def package_repository() -> Path | None:
+    """The source checkout the installed ``optcourse`` package runs from (an editable install,
+    ``pip install -e``), or None for a normal install. Such a checkout may hold the master
+    answers (``solutions/``) and their history (``.git``)."""
+    import optcourse
+
+    root = Path(optcourse.__file__).resolve().parent.parent
+    if any(part in ("site-packages", "dist-packages") for part in root.parts):
+        return None
+    if (root / ".git").exists() or (root / "pyproject.toml").exists():
+        return root
+    return None
+
+
+def repository_paths() -> list[Path]:
+    """What a kernel must not see of :func:`package_repository`: every entry of the checkout
+    except the package itself (which stays importable) and the folders the kernel's Python
+    needs (a virtual environment inside the checkout). Links are left out (never followed)."""
+    root = package_repository()
+    if root is None:
+        return []
+    runtime = runtime_paths()
+    package = root / "optcourse"
+    hide = []
+    for entry in sorted(root.iterdir()):
+        if entry == package or entry.is_symlink():
+            continue
+        if not (entry.is_dir() or entry.is_file()):
+            continue
+        if any(r == entry or r.is_relative_to(entry) for r in runtime):
+            continue
+        hide.append(entry)
+    return hide
+
+
+def repository_problem() -> str | None:
+    """Why a kernel without a mount namespace (but under a fresh user id) could read the
+    checkout the package is installed from, or None when it could not."""
+    readable = [p for p in repository_paths() if _open_to_others(p)]
+    if not readable:
+        return None
+    root = package_repository()
+    return (
+        f"optcourse is installed editable from the checkout {root}, whose {readable[0].name} "
+        "the students' processes could read here (no mount namespace to hide it): grade from a "
+        "normal install (pip install .), or close the checkout's other entries to other users "
+        f"(chmod -R go-rwx on everything in {root} but optcourse/ and the Python installation)"
+    )
+
+
+def _open_to_others(path: Path) -> bool:
+    """Whether another user could read the file, or list or enter the folder, ``path``."""
+    try:
+        bits = 0o005 if path.is_dir() else 0o004
+        return _blocker(path.resolve()) is None and bool(os.stat(path).st_mode & bits)
+    except OSError:
+        return False
+
+
 def exposures() -> list[list[str]]:
     """(blocker, path) pairs: runtime paths hidden behind a folder closed to other users."""
     pairs = []
@@ -110,13 +169,14 @@ def isolation_problem(mode: str | None = None) -> str | None:
     """Why kernels cannot run in this isolation mode here, or None when they can.
 
     Without a mount namespace, a kernel running under a fresh user id must be able to read the
-    Python installation and every import location itself.
+    Python installation and every import location itself, and must not be able to read the
+    checkout of an editable install (:func:`repository_problem`).
     """
     if (mode or isolation_mode()) != "root":
         return None
     blocked = exposures()
     if not blocked:
-        return None
+        return repository_problem()
     blocker, path = blocked[0]
     return (
         f"the kernel runs as an unprivileged user but {path} is inside {blocker}, which other "

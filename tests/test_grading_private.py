@@ -1,0 +1,83 @@
+"""Output is private: a kernel cannot read the checkout the package is installed from.
+
+With ``pip install -e .`` the package runs from a clone holding ``solutions/`` (the masters) and
+``.git``; the kernel finds it through ``optcourse.__file__``. Where there is a mount namespace the
+checkout is hidden but the package stays importable; where there is none (a fresh user id only)
+grading from such an install is refused with a message naming the checkout."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import optcourse
+from optcourse.grading import isolation
+from optcourse.grading.grade import hidden_paths
+from optcourse.grading.kernel import Kernel, KernelLimits, isolation_mode
+
+LIMITS = KernelLimits(cell_timeout=5, total_timeout=30, memory=1024**3)
+REPO = isolation.package_repository()
+MASTERS = sorted((REPO / "solutions").glob("*.ipynb")) if REPO is not None else []
+
+
+def test_an_editable_install_is_recognised():
+    root = Path(optcourse.__file__).resolve().parent.parent
+    editable = (root / "pyproject.toml").exists() and "site-packages" not in root.parts
+    assert (root == REPO) if editable else REPO is None
+    hide = isolation.repository_paths()
+    if REPO is not None:
+        assert REPO / "solutions" in hide and REPO / "optcourse" not in hide
+        assert not any(
+            r == p or r.is_relative_to(p) for p in hide for r in isolation.runtime_paths()
+        )
+
+
+@pytest.mark.skipif(not MASTERS, reason="the package is not installed editable from a checkout")
+@pytest.mark.skipif(
+    isolation_mode() not in ("root-ns", "user-ns"), reason="hiding needs a mount namespace"
+)
+def test_the_kernel_imports_the_package_but_cannot_read_the_checkout(tmp_path):
+    master = tmp_path / "master" / "00_fake.ipynb"
+    master.parent.mkdir()
+    master.write_text("{}")
+    with Kernel(limits=LIMITS, hide=hidden_paths(master)) as kernel:
+        version = kernel.probe("__import__('optcourse').__version__")
+        assert version.ok and version.value == optcourse.__version__
+        reply = kernel.probe(f"open({str(MASTERS[0])!r}).read()")
+        assert not reply.ok and reply.exc in ("FileNotFoundError", "PermissionError"), reply
+        listed = kernel.probe(f"__import__('glob').glob({str(REPO)!r} + '/*/*.ipynb')")
+        assert listed.ok and listed.value == []
+        git = kernel.probe(f"__import__('os').listdir({str(REPO / '.git')!r})")
+        assert not (git.ok and git.value), git
+
+
+@pytest.fixture
+def open_checkout():
+    """A checkout in a folder every user may enter (as a clone in a home folder often is)."""
+    checkout = Path(tempfile.mkdtemp(prefix="optcourse-clone-"))
+    os.chmod(checkout, 0o755)
+    (checkout / "solutions").mkdir()
+    (checkout / "solutions" / "01_x.ipynb").write_text("{}")
+    yield checkout
+    shutil.rmtree(checkout)
+
+
+def test_without_a_mount_namespace_an_editable_install_is_refused(open_checkout, monkeypatch):
+    checkout = open_checkout
+    monkeypatch.setattr(isolation, "package_repository", lambda: checkout)
+    monkeypatch.setattr(isolation, "exposures", lambda: [])
+    problem = isolation.isolation_problem("root")
+    assert problem is not None
+    assert "installed editable" in problem and str(checkout) in problem
+    assert "solutions" in problem
+    for mode in ("root-ns", "user-ns"):  # the namespaces hide it instead
+        assert isolation.isolation_problem(mode) is None
+    os.chmod(checkout / "solutions", 0o700)  # closed to other users: nothing to refuse
+    assert isolation.isolation_problem("root") is None
+    monkeypatch.setattr(isolation, "package_repository", lambda: None)  # a normal install
+    os.chmod(checkout / "solutions", 0o755)
+    assert isolation.isolation_problem("root") is None
