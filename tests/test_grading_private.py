@@ -16,7 +16,7 @@ import pytest
 
 import optcourse
 from optcourse.grading import isolation
-from optcourse.grading.grade import hidden_paths
+from optcourse.grading.grade import HIDDEN, hidden_paths
 from optcourse.grading.kernel import Kernel, KernelLimits, isolation_mode
 
 LIMITS = KernelLimits(cell_timeout=5, total_timeout=30, memory=1024**3)
@@ -81,3 +81,55 @@ def test_without_a_mount_namespace_an_editable_install_is_refused(open_checkout,
     monkeypatch.setattr(isolation, "package_repository", lambda: None)  # a normal install
     os.chmod(checkout / "solutions", 0o755)
     assert isolation.isolation_problem("root") is None
+
+
+def test_feedback_names_no_classmate_and_no_instructor_path(tmp_path):
+    """A kernel reading ``/proc/self/mountinfo`` sees the mount points that hide the other
+    students' folders, the output folder and the master; raising or printing them must not
+    carry those paths into the student's own outputs."""
+    import importlib.util
+    import json
+    import sys
+
+    from optcourse.grading.batch import Submission, grade_all
+
+    if "fake_assignment" in sys.modules:
+        fake = sys.modules["fake_assignment"]
+    else:
+        where = Path(__file__).parent / "hostile" / "fake_assignment.py"
+        spec = importlib.util.spec_from_file_location("fake_assignment", where)
+        assert spec is not None and spec.loader is not None
+        fake = importlib.util.module_from_spec(spec)
+        sys.modules["fake_assignment"] = fake
+        spec.loader.exec_module(fake)
+    secret_dir = tmp_path / "instructor-master-dir"
+    secret_dir.mkdir()
+    assignment = fake.FakeAssignment(secret_dir)
+    leak = [
+        f"raise RuntimeError(open('/proc/self/mountinfo').read().splitlines()[{k}])"
+        for k in range(60)
+    ]
+    leak.append("print(open('/proc/self/mountinfo').read())")
+    cells = [*fake.GOOD_CELLS[:2], *leak, fake.GOOD_CELLS[2]]
+    subs = []
+    for student in ("student-alice-x1", "student-bob-x2", "student-carol-x3"):
+        folder = tmp_path / "class" / student
+        folder.mkdir(parents=True)
+        (folder / "hw.ipynb").write_text(json.dumps(fake.notebook(cells)))
+        subs.append(Submission(student, folder / "hw.ipynb", student=student))
+    out = tmp_path / "instructor-grades-dir"
+    results = grade_all(subs, assignment, out, limits=LIMITS)
+    assert [r.score for r in results] == [4.0, 4.0, 4.0]
+    secrets = ["instructor-master-dir", "instructor-grades-dir", str(tmp_path)]
+    if REPO is not None:
+        secrets.append(str(REPO / "solutions"))
+    for r in results:
+        others = [s.name for s in subs if s.name != r.name]
+        texts = {p.name: p.read_text() for p in (out / r.name).iterdir() if p.is_file()}
+        assert texts["printed.txt"]  # the trick ran and printed something
+        for name, text in texts.items():
+            # grading.json (the instructor's resume record) keeps the student's own path
+            shown = name != "grading.json"
+            for secret in [*others, *(secrets if shown else [])]:
+                assert secret not in text, (r.name, name, secret)
+        assert HIDDEN in texts["feedback.md"]  # what was there is marked, not silently dropped

@@ -38,6 +38,9 @@ from optcourse.grading.results import (
 
 #: Largest submission file read (bytes).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
+#: What replaces a hidden path (another student's folder, the master, the output folder) in
+#: text a kernel produced: it can read them as mount points in ``/proc/self/mountinfo``.
+HIDDEN = "<hidden path>"
 
 
 def _to_value(reply: Reply) -> Any:
@@ -298,7 +301,31 @@ def grade_submission(
         result.timed_out = session.timed_out
     result.tests = _merge(assignment, tests)
     result.execution_time = time.monotonic() - start
-    return bound(result)
+    return bound(scrub(result, hide))
+
+
+def scrub(result: SubmissionResult, hide: Sequence[Path]) -> SubmissionResult:
+    """Replace every hidden path (as given and resolved) by :data:`HIDDEN` in the texts the
+    kernel produced (notes, test messages, printed output), in place; returns ``result``."""
+    paths = {str(p) for p in hide} | {str(Path(p).resolve()) for p in hide}
+    paths = {p for p in paths if p not in ("", "/")}
+    if not paths:
+        return result
+    ordered = sorted(paths, key=len, reverse=True)  # a path before its own parents
+
+    def clean(text: str) -> str:
+        if "/" not in text:  # every hidden path is absolute
+            return text
+        for path in ordered:
+            if path in text:
+                text = text.replace(path, HIDDEN)
+        return text
+
+    result.notes = [clean(n) for n in result.notes]
+    result.printed = clean(result.printed)
+    for t in result.tests:
+        t.output = clean(t.output)
+    return result
 
 
 def _structure_problem(assignment: Assignment, nb: dict[str, Any]) -> str:
