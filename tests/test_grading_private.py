@@ -53,6 +53,32 @@ def test_the_kernel_imports_the_package_but_cannot_read_the_checkout(tmp_path):
         assert listed.ok and listed.value == []
         git = kernel.probe(f"__import__('os').listdir({str(REPO / '.git')!r})")
         assert not (git.ok and git.value), git
+        main = isolation._main_checkout(REPO)  # a git worktree: its main checkout too
+        if main is not None:
+            listed = kernel.probe(f"__import__('glob').glob({str(main)!r} + '/*/*.ipynb')")
+            assert listed.ok and listed.value == []
+
+
+def test_a_worktree_hides_its_main_checkout(tmp_path, monkeypatch):
+    main = tmp_path / "main"
+    (main / ".git" / "worktrees" / "wt").mkdir(parents=True)
+    (main / "solutions").mkdir()
+    wt = tmp_path / "wt"
+    (wt / "optcourse").mkdir(parents=True)
+    (wt / "solutions").mkdir()
+    (wt / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'wt'}\n")
+    monkeypatch.setattr(isolation, "package_repository", lambda: wt)
+    hide = isolation.repository_paths()
+    assert main in hide and wt / "solutions" in hide and wt / ".git" in hide
+    assert wt / "optcourse" not in hide
+    # a worktree inside its main checkout: the main checkout's entries but the worktree
+    inner = main / "wt"
+    (inner / "optcourse").mkdir(parents=True)
+    (inner / ".git").write_text("gitdir: ../.git/worktrees/wt\n")
+    monkeypatch.setattr(isolation, "package_repository", lambda: inner)
+    hide = isolation.repository_paths()
+    assert main / "solutions" in hide and main / ".git" in hide
+    assert main not in hide and inner not in hide and inner / "optcourse" not in hide
 
 
 @pytest.fixture

@@ -112,22 +112,51 @@ def package_repository() -> Path | None:
 def repository_paths() -> list[Path]:
     """What a kernel must not see of :func:`package_repository`: every entry of the checkout
     except the package itself (which stays importable) and the folders the kernel's Python
-    needs (a virtual environment inside the checkout). Links are left out (never followed)."""
+    needs (a virtual environment inside the checkout). Links are left out (never followed).
+    A ``git worktree`` checkout also brings its main checkout (with its ``.git``), which holds
+    the same ``solutions/``."""
     root = package_repository()
     if root is None:
         return []
     runtime = runtime_paths()
-    package = root / "optcourse"
+    hide = _entries(root, runtime, keep=root / "optcourse")
+    main = _main_checkout(root)
+    if main is not None and main != root:
+        if any(r == main or r.is_relative_to(main) for r in runtime) or root.is_relative_to(main):
+            hide += _entries(main, runtime, keep=root)
+        else:
+            hide.append(main)
+    return list(dict.fromkeys(hide))
+
+
+def _entries(folder: Path, runtime: list[Path], keep: Path) -> list[Path]:
+    """The entries of ``folder`` (files and folders, no links) that neither are ``keep`` nor
+    hold it or a runtime path."""
     hide = []
-    for entry in sorted(root.iterdir()):
-        if entry == package or entry.is_symlink():
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
             continue
-        if not (entry.is_dir() or entry.is_file()):
-            continue
-        if any(r == entry or r.is_relative_to(entry) for r in runtime):
+        if any(r == entry or r.is_relative_to(entry) for r in [*runtime, keep]):
             continue
         hide.append(entry)
     return hide
+
+
+def _main_checkout(root: Path) -> Path | None:
+    """The main checkout of a ``git worktree`` (``.git`` is a file ``gitdir: MAIN/.git/worktrees/
+    NAME``), or None."""
+    try:
+        line = (root / ".git").read_text().strip()
+    except (OSError, UnicodeDecodeError):  # a folder (a normal clone) or unreadable
+        return None
+    if not line.startswith("gitdir:"):
+        return None
+    gitdir = Path(line.removeprefix("gitdir:").strip())
+    gitdir = (root / gitdir).resolve() if not gitdir.is_absolute() else gitdir.resolve()
+    for parent in gitdir.parents:
+        if parent.name == ".git" and parent.is_dir():
+            return parent.parent
+    return None
 
 
 def repository_problem() -> str | None:
