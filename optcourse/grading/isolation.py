@@ -2,9 +2,10 @@
 
 :func:`isolation_mode` says which protections this machine allows (root or not, with or without
 ``unshare`` namespaces); :func:`isolation_problem` says why a mode cannot work here (a Python
-installation other users cannot read); :func:`runtime_paths` lists the folders the kernel's Python
-must be able to read; :func:`repository_paths` lists what a kernel must not see of the checkout
-an editable install runs from (its ``solutions/`` are masters); :func:`fresh_uid` picks a private user id for a kernel and
+installation other users cannot read, a readable checkout of an editable install);
+:func:`runtime_paths` lists the folders the kernel's Python must be able to read;
+:func:`repository_paths` what a kernel must not see of the checkout an editable install runs from
+(its ``solutions/`` are masters); :func:`fresh_uid` picks a private user id for a kernel and
 :func:`remove_files_of` deletes what that user left in the shared temporary folders.
 :mod:`optcourse.grading.kernel` starts kernels with these settings.
 """
