@@ -77,7 +77,7 @@ def test_wrong_answers_earn_only_what_is_right(tmp_path, world_readable_master):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_hostile_cell(case, tmp_path, world_readable_master):
     name, source, expected = case
-    if name == "h_read_solutions" and isolation_mode() == "none":
+    if name in ("h_read_solutions", "h_read_package_repo") and isolation_mode() == "none":
         pytest.skip("without root or namespaces the kernel can read what the grader can read")
     if name == "h_kill_parent" and os.geteuid() == 0:
         assert isolation_mode() in ("root", "root-ns")

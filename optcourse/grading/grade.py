@@ -26,16 +26,21 @@ from optcourse.assignment.master import SKIPPED_KINDS, Assignment
 from optcourse.assignment.notebook import AssignmentError, cell_role, normal_source
 from optcourse.assignment.specs import Probes, TestSpec
 from optcourse.assignment.values import ProbeError
+from optcourse.grading.isolation import repository_paths
 from optcourse.grading.kernel import Kernel, KernelLimits, Reply, runtime_paths
 from optcourse.grading.results import (
     HIDDEN_VISIBILITY,
     PUBLIC_VISIBILITY,
     SubmissionResult,
     TestResult,
+    bound,
 )
 
 #: Largest submission file read (bytes).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
+#: What replaces a hidden path (another student's folder, the master, the output folder) in
+#: text a kernel produced: it can read them as mount points in ``/proc/self/mountinfo``.
+HIDDEN = "<hidden path>"
 
 
 def _to_value(reply: Reply) -> Any:
@@ -216,7 +221,9 @@ def run_test(spec: TestSpec, rng: np.random.Generator, ask: Callable[[str], Repl
 
 def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path]:
     """What a kernel must not see: the master (its folder when that holds no runtime code), the
-    repository's ``.git`` and the ``extra`` paths (output folder, collected submissions)."""
+    repository's ``.git``, the ``extra`` paths (output folder, collected submissions) and, when
+    the package is installed editable from a checkout, that checkout but the package itself
+    (:func:`~optcourse.grading.isolation.repository_paths`: its ``solutions/`` are masters)."""
     master = assignment_path.resolve()
     runtime = runtime_paths()
     folder = master.parent
@@ -229,7 +236,8 @@ def hidden_paths(assignment_path: Path, extra: Sequence[Path] = ()) -> list[Path
         p = Path(p).resolve()
         if not any(r == p or r.is_relative_to(p) for r in runtime):
             hide.append(p)
-    return hide
+    hide.extend(repository_paths())
+    return list(dict.fromkeys(hide))
 
 
 def grade_submission(
@@ -293,6 +301,30 @@ def grade_submission(
         result.timed_out = session.timed_out
     result.tests = _merge(assignment, tests)
     result.execution_time = time.monotonic() - start
+    return bound(scrub(result, hide))
+
+
+def scrub(result: SubmissionResult, hide: Sequence[Path]) -> SubmissionResult:
+    """Replace every hidden path (as given and resolved) by :data:`HIDDEN` in the texts the
+    kernel produced (notes, test messages, printed output), in place; returns ``result``."""
+    paths = {str(p) for p in hide} | {str(Path(p).resolve()) for p in hide}
+    paths = {p for p in paths if p not in ("", "/")}
+    if not paths:
+        return result
+    ordered = sorted(paths, key=len, reverse=True)  # a path before its own parents
+
+    def clean(text: str) -> str:
+        if "/" not in text:  # every hidden path is absolute
+            return text
+        for path in ordered:
+            if path in text:
+                text = text.replace(path, HIDDEN)
+        return text
+
+    result.notes = [clean(n) for n in result.notes]
+    result.printed = clean(result.printed)
+    for t in result.tests:
+        t.output = clean(t.output)
     return result
 
 

@@ -2,8 +2,10 @@
 
 :func:`isolation_mode` says which protections this machine allows (root or not, with or without
 ``unshare`` namespaces); :func:`isolation_problem` says why a mode cannot work here (a Python
-installation other users cannot read); :func:`runtime_paths` lists the folders the kernel's Python
-must be able to read; :func:`fresh_uid` picks a private user id for a kernel and
+installation other users cannot read, a readable checkout of an editable install);
+:func:`runtime_paths` lists the folders the kernel's Python must be able to read;
+:func:`repository_paths` what a kernel must not see of the checkout an editable install runs from
+(its ``solutions/`` are masters); :func:`fresh_uid` picks a private user id for a kernel and
 :func:`remove_files_of` deletes what that user left in the shared temporary folders.
 :mod:`optcourse.grading.kernel` starts kernels with these settings.
 """
@@ -96,6 +98,94 @@ def runtime_paths() -> list[Path]:
     return sorted(p.resolve() for p in paths)
 
 
+def package_repository() -> Path | None:
+    """The source checkout the installed ``optcourse`` package runs from (an editable install,
+    ``pip install -e``), or None for a normal install. Such a checkout may hold the master
+    answers (``solutions/``) and their history (``.git``)."""
+    import optcourse
+
+    root = Path(optcourse.__file__).resolve().parent.parent
+    if any(part in ("site-packages", "dist-packages") for part in root.parts):
+        return None
+    if (root / ".git").exists() or (root / "pyproject.toml").exists():
+        return root
+    return None
+
+
+def repository_paths() -> list[Path]:
+    """What a kernel must not see of :func:`package_repository`: every entry of the checkout
+    except the package itself (which stays importable) and the folders the kernel's Python
+    needs (a virtual environment inside the checkout). Links are left out (never followed).
+    A ``git worktree`` checkout also brings its main checkout (with its ``.git``), which holds
+    the same ``solutions/``."""
+    root = package_repository()
+    if root is None:
+        return []
+    runtime = runtime_paths()
+    hide = _entries(root, runtime, keep=root / "optcourse")
+    main = _main_checkout(root)
+    if main is not None and main != root:
+        if any(r == main or r.is_relative_to(main) for r in runtime) or root.is_relative_to(main):
+            hide += _entries(main, runtime, keep=root)
+        else:
+            hide.append(main)
+    return list(dict.fromkeys(hide))
+
+
+def _entries(folder: Path, runtime: list[Path], keep: Path) -> list[Path]:
+    """The entries of ``folder`` (files and folders, no links) that neither are ``keep`` nor
+    hold it or a runtime path."""
+    hide = []
+    for entry in sorted(folder.iterdir()):
+        if entry.is_symlink() or not (entry.is_dir() or entry.is_file()):
+            continue
+        if any(r == entry or r.is_relative_to(entry) for r in [*runtime, keep]):
+            continue
+        hide.append(entry)
+    return hide
+
+
+def _main_checkout(root: Path) -> Path | None:
+    """The main checkout of a ``git worktree`` (``.git`` is a file ``gitdir: MAIN/.git/worktrees/
+    NAME``), or None."""
+    try:
+        line = (root / ".git").read_text().strip()
+    except (OSError, UnicodeDecodeError):  # a folder (a normal clone) or unreadable
+        return None
+    if not line.startswith("gitdir:"):
+        return None
+    gitdir = Path(line.removeprefix("gitdir:").strip())
+    gitdir = (root / gitdir).resolve() if not gitdir.is_absolute() else gitdir.resolve()
+    for parent in gitdir.parents:
+        if parent.name == ".git" and parent.is_dir():
+            return parent.parent
+    return None
+
+
+def repository_problem() -> str | None:
+    """Why a kernel without a mount namespace (but under a fresh user id) could read the
+    checkout the package is installed from, or None when it could not."""
+    readable = [p for p in repository_paths() if _open_to_others(p)]
+    if not readable:
+        return None
+    root = package_repository()
+    return (
+        f"optcourse is installed editable from the checkout {root}, whose {readable[0].name} "
+        "the students' processes could read here (no mount namespace to hide it): grade from a "
+        "normal install (pip install .), or close the checkout's other entries to other users "
+        f"(chmod -R go-rwx on everything in {root} but optcourse/ and the Python installation)"
+    )
+
+
+def _open_to_others(path: Path) -> bool:
+    """Whether another user could read the file, or list or enter the folder, ``path``."""
+    try:
+        bits = 0o005 if path.is_dir() else 0o004
+        return _blocker(path.resolve()) is None and bool(os.stat(path).st_mode & bits)
+    except OSError:
+        return False
+
+
 def exposures() -> list[list[str]]:
     """(blocker, path) pairs: runtime paths hidden behind a folder closed to other users."""
     pairs = []
@@ -111,13 +201,14 @@ def isolation_problem(mode: str | None = None) -> str | None:
     """Why kernels cannot run in this isolation mode here, or None when they can.
 
     Without a mount namespace, a kernel running under a fresh user id must be able to read the
-    Python installation and every import location itself.
+    Python installation and every import location itself, and must not be able to read the
+    checkout of an editable install (:func:`repository_problem`).
     """
     if (mode or isolation_mode()) != "root":
         return None
     blocked = exposures()
     if not blocked:
-        return None
+        return repository_problem()
     blocker, path = blocked[0]
     return (
         f"the kernel runs as an unprivileged user but {path} is inside {blocker}, which other "

@@ -22,6 +22,18 @@ from typing import Any
 PUBLIC_VISIBILITY = "visible"
 HIDDEN_VISIBILITY = "after_published"
 
+#: Caps on the text a submission can put into the outputs (characters). A notebook of 20,000
+#: cells each raising a long error must not write megabytes per file: one test's message, one
+#: note, all notes together, what the student's code printed, and a whole written file
+#: (``feedback.md``, ``results.json``, ``printed.txt``, ``grading.json``) are each cut to these.
+MAX_TEST_OUTPUT = 2_000
+MAX_NOTE = 1_000
+MAX_NOTES_TOTAL = 20_000
+MAX_PRINTED = 50_000
+MAX_FILE_TEXT = 100_000
+#: What marks text that was cut.
+TRUNCATED = "... (truncated)"
+
 
 @dataclass
 class TestResult:
@@ -85,12 +97,50 @@ class SubmissionResult:
         return out
 
 
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending with :data:`TRUNCATED` when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - len(TRUNCATED) - 1, 0)] + " " + TRUNCATED
+
+
+def clip_notes(notes: list[str]) -> list[str]:
+    """The notes, each cut to :data:`MAX_NOTE` and together to about :data:`MAX_NOTES_TOTAL`
+    characters; a last note says how many more were left out. Notes within the caps (and
+    notes already cut) come back unchanged."""
+    if all(len(n) <= MAX_NOTE for n in notes) and sum(map(len, notes)) <= MAX_NOTES_TOTAL + 100:
+        return list(notes)
+    out: list[str] = []
+    used = 0
+    for i, note in enumerate(notes):
+        note = clip(str(note), MAX_NOTE)
+        if used + len(note) > MAX_NOTES_TOTAL:
+            out.append(f"{TRUNCATED}: {len(notes) - i} more notes left out")
+            break
+        out.append(note)
+        used += len(note)
+    return out
+
+
+def bound(result: SubmissionResult) -> SubmissionResult:
+    """Cut every text of ``result`` that came from the submission to its cap, in place (so the
+    result, the resume record and every file written from it stay small); returns ``result``."""
+    result.notes = clip_notes(result.notes)
+    result.printed = clip(result.printed, MAX_PRINTED)
+    result.note = clip(result.note, MAX_NOTE)
+    for t in result.tests:
+        t.output = clip(t.output, MAX_TEST_OUTPUT)
+        t.name = clip(t.name, MAX_NOTE)
+    return result
+
+
 def _round(x: float) -> float:
     return round(float(x), 4)
 
 
 def results_json(result: SubmissionResult) -> dict[str, Any]:
-    """The submission's result as a Gradescope ``results.json`` object."""
+    """The submission's result as a Gradescope ``results.json`` object (texts cut to their caps)."""
+    bound(result)
     tests = []
     for t in result.tests:
         entry: dict[str, Any] = {"name": t.name}
@@ -119,7 +169,9 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
 
 
 def feedback_text(result: SubmissionResult, title: str = "") -> str:
-    """A Markdown feedback page for the student: one line per test, the notes, the total."""
+    """A Markdown feedback page for the student: one line per test, the notes, the total; at most
+    :data:`MAX_FILE_TEXT` characters."""
+    bound(result)
     lines = [f"# Feedback: {title or result.name}", ""]
     lines.append(f"Submission: `{Path(result.path).name}`  ")
     lines.append(f"Autograded score: **{result.score:g} / {result.max_score:g}**")
@@ -142,7 +194,7 @@ def feedback_text(result: SubmissionResult, title: str = "") -> str:
         "Hidden tests use inputs your notebook never saw; their feedback says what was tested, "
         "never the expected answer."
     )
-    return "\n".join(lines) + "\n"
+    return clip("\n".join(lines), MAX_FILE_TEXT) + "\n"
 
 
 def _one_line(text: str) -> str:
@@ -220,7 +272,8 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def to_record(result: SubmissionResult) -> dict[str, Any]:
-    """A JSON-ready record of the result (what resuming reads back)."""
+    """A JSON-ready record of the result (what resuming reads back), texts cut to their caps."""
+    bound(result)
     return {
         "name": result.name,
         "path": result.path,
