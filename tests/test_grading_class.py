@@ -127,9 +127,23 @@ def test_a_symbolic_link_in_a_folder_is_not_followed(tmp_path, assignment):
         ("mallory__hw", "unreadable", 0.0),
     ]
     assert "symbolic link" in (out / "mallory__hw" / "feedback.md").read_text()
-    # a file named on the command line is the instructor's choice: followed
-    [named] = collect([folder / "mallory" / "hw.ipynb"])
-    assert named.refuse == ""
+
+
+def test_a_link_or_pipe_named_on_the_command_line_is_refused(tmp_path, assignment):
+    """A link to the master named on the command line scored full marks (the grader followed it),
+    and a named pipe there blocked open() for ever: both are refused like inside folders."""
+    _write(tmp_path / "alice.ipynb", fake.GOOD_CELLS)
+    (tmp_path / "mallory.ipynb").symlink_to(tmp_path / "alice.ipynb")
+    os.mkfifo(tmp_path / "eve.ipynb")
+    named = [tmp_path / n for n in ("alice.ipynb", "mallory.ipynb", "eve.ipynb")]
+    results = grade_all(collect(named), assignment, tmp_path / "out", limits=LIMITS)
+    assert [(r.name, r.status, r.score) for r in results] == [
+        ("alice", "graded", 4.0),
+        ("mallory", "unreadable", 0.0),
+        ("eve", "unreadable", 0.0),
+    ]
+    assert "symbolic link" in results[1].notes[0]
+    assert "not a regular file" in results[2].notes[0]
 
 
 def test_a_named_pipe_in_a_folder_does_not_block_the_class(tmp_path, assignment):

@@ -132,18 +132,20 @@ def _class_folder(folder: Path, assignment_name: str) -> list[Submission]:
 def collect(paths: Sequence[Path], assignment_name: str = "") -> list[Submission]:
     """One submission per student named on the command line.
 
-    A notebook file is a student (named by its stem). A folder is a class: each sub-folder is
-    a student, who gets the notebook :func:`choose_notebook` picks among those in it (or a
-    ``missing`` row when it holds none), and each notebook directly in it is a student. The
-    output folder of ``alice/hw.ipynb`` is ``alice__hw`` (its path with ``/`` as ``__``).
+    A notebook file is a student (named by its stem); a symbolic link, a pipe or a device named
+    here is refused with its reason, as inside folders (:func:`refusal_reason`). A folder is a
+    class: each sub-folder is a student, who gets the notebook :func:`choose_notebook` picks
+    among those in it (or a ``missing`` row when it holds none), and each notebook directly in
+    it is a student. The output folder of ``alice/hw.ipynb`` is ``alice__hw`` (its path with
+    ``/`` as ``__``).
     """
     found: list[Submission] = []
     for raw in paths:
         p = Path(raw)
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
             found.extend(_class_folder(p, assignment_name))
-        elif p.exists():
-            found.append(Submission(_safe_name(p.stem), p, "", p.stem))
+        elif p.exists() or p.is_symlink():
+            found.append(Submission(_safe_name(p.stem), p, refusal_reason(p), p.stem))
         else:
             raise UsageError(f"no such submission file or folder: {p}")
     if not found:
