@@ -30,7 +30,7 @@ SETUP_TAG = "remove-cell"  # hidden in the book
 SETUP_ID = "optcourse-setup"
 
 TEMPLATE = """\
-# Setup (hidden in the book): installs optcourse where it is missing (Colab, Binder, a download).
+# Setup (hidden in the book): pip install optcourse where it is missing (Colab, Binder, a download).
 # OPTCOURSE_SOURCE, if set, is installed instead: a pip URL or a local checkout's path.
 try:
     import optcourse  # noqa: F401
