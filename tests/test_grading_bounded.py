@@ -10,15 +10,13 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from optcourse.grading.batch import Submission, grade_all
-from optcourse.grading.kernel import KernelLimits, isolation_mode
+from optcourse.grading.kernel import KernelLimits
 from optcourse.grading.results import (
     MAX_FILE_TEXT,
     MAX_NOTES_TOTAL,
@@ -50,13 +48,8 @@ N_CELLS = 20_000  # as in the issue: 10 MB per file before the caps
 
 @pytest.fixture(scope="module")
 def master():
-    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
-    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
-    assignment = fake.FakeAssignment(folder)
-    os.chmod(assignment.path, 0o644)
-    yield assignment
-    assignment.path.unlink()
-    folder.rmdir()
+    with fake.FakeAssignment.in_temp_folder() as assignment:
+        yield assignment
 
 
 def _files(folder: Path) -> dict[str, str]:

@@ -41,12 +41,8 @@ MASTER = ROOT / "solutions" / "01_learning_is_optimization.ipynb"
 
 @pytest.fixture(scope="module")
 def assignment():
-    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
-    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
-    made = fake.FakeAssignment(folder)
-    yield made
-    made.path.unlink()
-    folder.rmdir()
+    with fake.FakeAssignment.in_temp_folder() as made:
+        yield made
 
 
 def _write(path: Path, cells: list[str]) -> Path:

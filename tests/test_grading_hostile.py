@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -35,15 +34,8 @@ CASES = fake.hostile_cases()
 @pytest.fixture(scope="module")
 def world_readable_master():
     """The fake master in a folder every user could read: only the isolation can hide it."""
-    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
-    # With namespaces the folder is hidden even though everyone may read it; without them the
-    # instructors' guide asks for a folder closed to other users.
-    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
-    assignment = fake.FakeAssignment(folder)
-    os.chmod(assignment.path, 0o644)
-    yield assignment
-    assignment.path.unlink()
-    folder.rmdir()
+    with fake.FakeAssignment.in_temp_folder() as assignment:
+        yield assignment
 
 
 def test_kernel_is_unprivileged_when_grader_is_root():

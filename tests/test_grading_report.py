@@ -6,17 +6,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from optcourse.cli import main
 from optcourse.grading.batch import collect, grade_all
-from optcourse.grading.kernel import KernelLimits, isolation_mode
+from optcourse.grading.kernel import KernelLimits
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_grading_class import fake  # noqa: E402  (the fake assignment, loaded once)
@@ -29,9 +27,6 @@ XSS = "<img src=x onerror=alert(1)>"
 def graded(tmp_path_factory) -> Path:
     """A class of six: full marks, a wrong answer, a time-out, a hostile error message, a
     corrupt file and a student who handed nothing in."""
-    folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
-    os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
-    assignment = fake.FakeAssignment(folder)
     base = tmp_path_factory.mktemp("report")
     cls = base / "class"
     cells = {
@@ -51,9 +46,9 @@ def graded(tmp_path_factory) -> Path:
     (cls / "dave" / "00_fake.ipynb").write_text("{ not a notebook")
     (cls / "erin").mkdir()
     out = base / "grades"
-    grade_all(collect([cls], assignment.name), assignment, out, limits=LIMITS)
-    yield out
-    shutil.rmtree(folder)
+    with fake.FakeAssignment.in_temp_folder() as assignment:
+        grade_all(collect([cls], assignment.name), assignment, out, limits=LIMITS)
+    return out
 
 
 def _cells(page: str, question: str) -> list[str]:

@@ -8,9 +8,13 @@ a person. The good submission earns 4 of the 4 autograded points.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,6 +113,24 @@ class FakeAssignment:
                 lambda inputs, v: v[0] == "done",
             ),
         ]
+
+    @classmethod
+    @contextlib.contextmanager
+    def in_temp_folder(cls) -> Iterator[FakeAssignment]:
+        """The fake in a fresh temporary folder, removed afterwards. With namespaces the folder is
+        hidden even though every user may read it; without them the instructors' guide asks for a
+        folder closed to other users, so it is made so."""
+        from optcourse.grading.kernel import isolation_mode
+
+        folder = Path(tempfile.mkdtemp(prefix="optcourse-master-"))
+        os.chmod(folder, 0o755 if isolation_mode() in ("root-ns", "user-ns") else 0o700)
+        made = cls(folder)
+        os.chmod(made.path, 0o644)
+        try:
+            yield made
+        finally:
+            made.path.unlink(missing_ok=True)
+            folder.rmdir()
 
     def check_submission(self, notebook: Any, where: str = "submission") -> None:
         """Any notebook has the fake's structure: it has no exercise cell to check."""
