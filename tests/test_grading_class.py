@@ -60,7 +60,7 @@ def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases(
     def grad_L(t1, t2):
         return [2 * t1 + 3 * t2, 3 * t1 + 4 * t2]
 
-    def ask(expr: str) -> Reply:
+    def ask(expr: str, timeout: float | None = None) -> Reply:
         spec.make_probes(np.random.default_rng(999))  # "another submission" draws meanwhile
         return Reply(True, value=eval(expr, {"grad_L": grad_L, "np": np}))
 
