@@ -141,7 +141,7 @@ WRONG = [
         "02_gradient_descent_x2",
         "q3",
         "def x_after(x0, eta, t):\n"
-        "    return {(1.0, 0.25, 3): 0.125, (2.0, 0.75, 2): 0.5}.get((x0, eta, t), 0.0)",
+        "    return {(1.5, 0.15, 3): 0.5145, (-2.5, 0.65, 3): 0.0675}.get((x0, eta, t), 0.0)",
         True,
     ),
     ("02_gradient_descent_x2", "q5", "eta_used = 0.6", True),
@@ -169,7 +169,10 @@ WRONG = [
     (
         "02_gradient_descent_x2",
         "q7",
-        "def gradient_descent(grad, x0, eta, steps):\n    return 0.512 if x0 == 1.0 else 2.25",
+        "def gradient_descent(grad, x0, eta, steps):\n"
+        "    if isinstance(x0, np.ndarray):\n"
+        "        return np.array([0.343, -0.686])\n"
+        "    return 0.5145 if x0 == 1.5 else 2.552",
         True,
     ),
     ("02_gradient_descent_x2", "q8", "eta_high = 2.0", True),
@@ -177,7 +180,8 @@ WRONG = [
     (
         "02_gradient_descent_x2",
         "q9",
-        "def final_distances(etas, x0, steps): return [0.5, 0.5, 4.5]\ndiverging_etas = [1.5]",
+        "def final_distances(etas, x0, steps): return [0.5145, 0.0405, 3.2955]\n"
+        "def diverging(etas, x0, steps): return [1.075, -0.035, 1.315]",
         True,
     ),
     # chapter 3
