@@ -24,6 +24,8 @@ from typing import Any
 from optcourse.assignment.master import Assignment
 from optcourse.grading.grade import file_sha256, grade_submission, hidden_paths, zero_results
 from optcourse.grading.kernel import KernelLimits
+from optcourse.grading.manual import FILES as MANUAL_FILES
+from optcourse.grading.manual import Scores, apply_scores, load_scores, recorded_answers
 from optcourse.grading.results import (
     SubmissionResult,
     atomic_write,
@@ -35,8 +37,9 @@ from optcourse.grading.results import (
     write_json,
 )
 
-#: Bump when grading changes in a way that should regrade resumed runs.
-GRADER_VERSION = "2"
+#: Bump when grading changes in a way that should regrade resumed runs (3: the records keep the
+#: free-text answers for ``optcourse manual export``).
+GRADER_VERSION = "3"
 
 
 class UsageError(ValueError):
@@ -190,7 +193,7 @@ def refusal_reason(path: Path) -> str:
 
 
 #: Names of the class-wide files in the output folder, which no submission folder may take.
-RESERVED_NAMES = frozenset({"grades.csv", "report.html"})
+RESERVED_NAMES = frozenset({"grades.csv", "report.html", *MANUAL_FILES})
 
 
 #: Longest output folder name in bytes (file systems allow 255; the atomic writes' temporary
@@ -256,8 +259,22 @@ def save(
     if result.status == "error":  # not a grade: the next run tries again
         (folder / "grading.json").unlink(missing_ok=True)
         return
-    record = {"stamp": _stamp(assignment, result.sha256, seed), "result": to_record(result)}
+    record = {
+        "stamp": _stamp(assignment, result.sha256, seed),
+        "result": to_record(result),
+        "title": assignment.title,
+    }
     write_json(folder / "grading.json", record)
+
+
+def _by_person(
+    res: SubmissionResult, sub: Submission, manual: Sequence[str], scores: Scores
+) -> None:
+    """Record the free-text answers of a graded submission (read again from its file, kept only
+    if it is still the file graded) and apply the scores a person gave to unchanged answers."""
+    if res.status == "graded" and manual and not refusal_reason(sub.path):
+        res.answers = recorded_answers(sub.path, res.sha256, manual)
+    apply_scores(res, scores)
 
 
 def _unsaved(res: SubmissionResult, exc: Exception) -> None:
@@ -336,7 +353,9 @@ def grade_all(
     """Grade every submission into ``out`` (resumable) and write ``out/grades.csv``.
 
     ``on_result(result, reused)`` is called as each submission finishes (``reused`` when an
-    earlier run's result was kept). Returns the results in submission order.
+    earlier run's result was kept). The scores a person gave earlier (``optcourse manual
+    import``) are applied to every answer that is unchanged. Returns the results in submission
+    order.
     """
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
@@ -345,6 +364,8 @@ def grade_all(
     hide = hidden_paths(
         Path(assignment.path), [out, *extra_hidden, *{s.path.parent for s in submissions}]
     )
+    scores = load_scores(out)
+    manual = [q.id for q in assignment.questions if q.graded == "manual"]
     results: dict[str, SubmissionResult] = {}
     todo: list[Submission] = []
     for sub in submissions:
@@ -358,6 +379,7 @@ def grade_all(
         old = _previous(out, sub, assignment, seed)
         if old is not None:
             old.student, old.note = sub.student or sub.name, sub.note
+            apply_scores(old, scores)
             results[sub.name] = old
             if progress:
                 progress.step(sub.name + " (unchanged)")
@@ -384,6 +406,7 @@ def grade_all(
         res.student, res.note = sub.student or sub.name, sub.note
         if sub.note:
             res.notes.insert(0, sub.note + ".")
+        _by_person(res, sub, manual, scores)
         try:
             save(out, res, assignment, seed)
         except Exception as exc:  # name too long, disk full, ...: this submission's error only
