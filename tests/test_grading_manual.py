@@ -22,6 +22,7 @@ from optcourse.cli import main
 from optcourse.grading.batch import collect, grade_all
 from optcourse.grading.kernel import KernelLimits
 from optcourse.grading.manual import IMPORTED, dropped, export, load_scores
+from optcourse.grading.results import MAX_ANSWER, TRUNCATED, SubmissionResult, to_record
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_grading_class import fake  # noqa: E402  (the fake assignment, loaded once)
@@ -329,3 +330,10 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     assert float(rows["alice"]["total"]) == float(rows["alice"]["auto_score"]) + 3
     assert rows["alice"]["total_max"] == rows["alice"]["total"]
     capsys.readouterr()
+
+
+def test_a_huge_answer_is_cut_before_it_is_kept():
+    """An answer cell of megabytes would otherwise be copied into grading.json and the page."""
+    result = SubmissionResult("s", "s.ipynb", "", "graded", answers={"q4": "x" * 10**6})
+    kept = to_record(result)["answers"]["q4"]
+    assert len(kept) <= MAX_ANSWER and kept.endswith(TRUNCATED)
