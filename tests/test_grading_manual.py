@@ -330,6 +330,25 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     assert float(rows["alice"]["total"]) == float(rows["alice"]["auto_score"]) + 3
     assert rows["alice"]["total_max"] == rows["alice"]["total"]
     capsys.readouterr()
+    # another master's rubric is shown with a warning
+    other = ROOT / "solutions" / "02_gradient_descent_x2.ipynb"
+    page = tmp_path / "other.html"
+    assert main(["manual", "export", str(out), "--master", str(other), "--out", str(page)]) == 0
+    assert "is not the one the class was graded with" in capsys.readouterr().err
+    # bob rewrites his answer and is graded again: his score no longer applies, and grade says so
+    for c in nb["cells"]:
+        if c["metadata"].get("optcourse", {}).get("solution") == "q10":
+            c["source"] = "A second try."
+    (cls / "bob" / master.name).write_text(json.dumps(nb))
+    assert main(grade) == 0
+    err = capsys.readouterr().err
+    assert "1 imported manual score(s) no longer apply" in err and "(bob q10)" in err
+    rows = {r["student"]: r for r in _rows(out / "grades.csv")}
+    assert (rows["alice"]["q10"], rows["bob"]["q10"], rows["bob"]["manual_unscored"]) == (
+        "3",
+        "",
+        "1",
+    )
 
 
 def test_a_huge_answer_is_cut_before_it_is_kept():
