@@ -21,7 +21,14 @@ import pytest
 from optcourse.cli import main
 from optcourse.grading.batch import collect, grade_all
 from optcourse.grading.kernel import KernelLimits
-from optcourse.grading.manual import IMPORTED, dropped, export, load_scores
+from optcourse.grading.manual import (
+    ADDED_CELL,
+    IMPORTED,
+    answers_in,
+    dropped,
+    export,
+    load_scores,
+)
 from optcourse.grading.results import MAX_ANSWER, TRUNCATED, SubmissionResult, to_record
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -308,9 +315,12 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     (cls / "alice").mkdir(parents=True)
     shutil.copy(master, cls / "alice" / master.name)
     nb = json.loads(student.read_text())
-    for c in nb["cells"]:
+    for i, c in enumerate(nb["cells"]):
         if c["metadata"].get("optcourse", {}).get("solution") == "q10":
             c["source"] = HOSTILE
+            at = i + 1
+    added = {"cell_type": "markdown", "metadata": {}, "source": "And a cell I added.", "id": "b0b"}
+    nb["cells"].insert(at, added)  # "insert cell below" in Jupyter: a new id, no metadata
     (cls / "bob").mkdir()
     (cls / "bob" / master.name).write_text(json.dumps(nb))
     out = tmp_path / "grades"
@@ -321,6 +331,13 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     assert "is the minimum what we want?" in page and "**Rubric (3 points).**" in page
     assert "*Model answer.* The training loss is a stand-in" in page
     assert "&lt;script&gt;" in page and "<script" not in page
+    bob = page.split('<article id="q10-bob">')[1].split("</article>")[0]
+    assert (
+        f"&lt;/pre&gt;&lt;img src=x onerror=alert(2)&gt;\n\n{ADDED_CELL}\nAnd a cell I added."
+        in bob
+    )
+    assert "Check your work" in "".join(nb["cells"][at + 1]["source"])  # the master's next cell
+    assert "Check your work" not in bob
     filled = _fill(
         out / "manual_scores.csv", {"alice": ("3", ""), "bob": ("0", "")}, tmp_path / "f.csv"
     )
@@ -356,3 +373,21 @@ def test_a_huge_answer_is_cut_before_it_is_kept():
     result = SubmissionResult("s", "s.ipynb", "", "graded", answers={"q4": "x" * 10**6})
     kept = to_record(result)["answers"]["q4"]
     assert len(kept) <= MAX_ANSWER and kept.endswith(TRUNCATED)
+
+
+def test_only_cells_the_student_added_below_an_answer_cell_join_the_answer():
+    def md(source, cid, meta=None):
+        return {"cell_type": "markdown", "metadata": meta or {}, "source": source, "id": cid}
+
+    answer = {"optcourse": {"solution": "q4"}}
+    cells = [
+        md("*Your answer here.*", "a", answer),
+        md("My answer, in a new cell.", "new1"),
+        md("## The master's next section", "m1"),
+        md("A note the student added elsewhere.", "new2"),
+    ]
+    nb = {"cells": cells}
+    assert answers_in(nb, ["q4"], frozenset({"a", "m1"})) == {
+        "q4": f"{ADDED_CELL}\nMy answer, in a new cell."
+    }
+    assert answers_in(nb, ["q4"]) == {"q4": ""}  # without the master's ids: the answer cell only

@@ -25,7 +25,13 @@ from optcourse.assignment.master import Assignment
 from optcourse.grading.grade import file_sha256, grade_submission, hidden_paths, zero_results
 from optcourse.grading.kernel import KernelLimits
 from optcourse.grading.manual import FILES as MANUAL_FILES
-from optcourse.grading.manual import Scores, apply_scores, load_scores, recorded_answers
+from optcourse.grading.manual import (
+    Scores,
+    apply_scores,
+    load_scores,
+    master_cell_ids,
+    recorded_answers,
+)
 from optcourse.grading.results import (
     SubmissionResult,
     atomic_write,
@@ -267,14 +273,22 @@ def save(
     write_json(folder / "grading.json", record)
 
 
-def _by_person(
-    res: SubmissionResult, sub: Submission, manual: Sequence[str], scores: Scores
-) -> None:
+@dataclass(frozen=True)
+class _ByPerson:
+    """What recording the answers graded by a person needs: the ``questions``, the master's
+    cell ``ids`` (to tell cells a student added) and the ``scores`` imported so far."""
+
+    questions: list[str]
+    ids: frozenset[str] | None
+    scores: Scores
+
+
+def _by_person(res: SubmissionResult, sub: Submission, manual: _ByPerson) -> None:
     """Record the free-text answers of a graded submission (read again from its file, kept only
     if it is still the file graded) and apply the scores a person gave to unchanged answers."""
-    if res.status == "graded" and manual and not refusal_reason(sub.path):
-        res.answers = recorded_answers(sub.path, res.sha256, manual)
-    apply_scores(res, scores)
+    if res.status == "graded" and manual.questions and not refusal_reason(sub.path):
+        res.answers = recorded_answers(sub.path, res.sha256, manual.questions, manual.ids)
+    apply_scores(res, manual.scores)
 
 
 def _unsaved(res: SubmissionResult, exc: Exception) -> None:
@@ -365,7 +379,11 @@ def grade_all(
         Path(assignment.path), [out, *extra_hidden, *{s.path.parent for s in submissions}]
     )
     scores = load_scores(out)
-    manual = [q.id for q in assignment.questions if q.graded == "manual"]
+    manual = _ByPerson(
+        [q.id for q in assignment.questions if q.graded == "manual"],
+        master_cell_ids(Path(assignment.path)),
+        scores,
+    )
     results: dict[str, SubmissionResult] = {}
     todo: list[Submission] = []
     for sub in submissions:
@@ -406,7 +424,7 @@ def grade_all(
         res.student, res.note = sub.student or sub.name, sub.note
         if sub.note:
             res.notes.insert(0, sub.note + ".")
-        _by_person(res, sub, manual, scores)
+        _by_person(res, sub, manual)
         try:
             save(out, res, assignment, seed)
         except Exception as exc:  # name too long, disk full, ...: this submission's error only

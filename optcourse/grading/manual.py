@@ -81,35 +81,82 @@ Scores = dict[str, dict[str, Score]]
 # --- the answers, at grading time ------------------------------------------------------------
 
 
-def answers_in(nb: dict[str, Any], questions: Sequence[str]) -> dict[str, str]:
+#: What introduces, in an exported answer, the text of markdown cells the student added below
+#: the answer cell (Jupyter's "insert cell below") instead of writing in it.
+ADDED_CELL = "[from a cell the student added below the answer cell]"
+
+
+def _markdown(cell: Any) -> tuple[str | None, str]:
+    """(the question id of an answer cell, or None; its text) of a markdown cell read as plain
+    JSON; ``(None, "")`` for any other cell."""
+    if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+        return None, ""
+    meta = cell.get("metadata")
+    meta = meta.get("optcourse") if isinstance(meta, dict) else None
+    q = meta.get("solution") if isinstance(meta, dict) else None
+    source = cell.get("source", "")
+    text = (source if isinstance(source, str) else "".join(source)).strip()
+    return (q if isinstance(q, str) else None), text
+
+
+def _added_by_student(cell: Any, master_ids: frozenset[str]) -> bool:
+    """Whether ``cell`` is a markdown cell the student made: no role, and an id that no cell of
+    the master has (student notebooks keep the master's ids; Jupyter gives new cells new ids)."""
+    if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
+        return False
+    meta = cell.get("metadata")
+    if isinstance(meta, dict) and "optcourse" in meta:
+        return False
+    cid = cell.get("id")
+    return isinstance(cid, str) and bool(cid) and cid not in master_ids
+
+
+def answers_in(
+    nb: dict[str, Any], questions: Sequence[str], master_ids: frozenset[str] | None = None
+) -> dict[str, str]:
     """The free-text answer to each of ``questions`` in a notebook read as plain JSON: its
-    markdown cells marked ``{"optcourse": {"solution": q}}``, joined; ``""`` for none or the
-    untouched stub."""
+    markdown cells marked ``{"optcourse": {"solution": q}}`` (the untouched stub left out) and,
+    given the ``master_ids`` of the master's cells, the markdown cells the student added right
+    below them (each introduced by :data:`ADDED_CELL`); ``""`` when there is none."""
     found: dict[str, list[str]] = {q: [] for q in questions}
+    current = None  # the question whose answer cell came last, while added cells follow it
     for cell in nb.get("cells", []):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "markdown":
-            continue
-        meta = cell.get("metadata")
-        meta = meta.get("optcourse") if isinstance(meta, dict) else None
-        q = meta.get("solution") if isinstance(meta, dict) else None
-        if not isinstance(q, str) or q not in found:
-            continue
-        source = cell.get("source", "")
-        text = (source if isinstance(source, str) else "".join(source)).strip()
-        if text and text != STUB_MARKDOWN:
-            found[q].append(text)
+        q, text = _markdown(cell)
+        if q in found:
+            current = q
+            if text and text != STUB_MARKDOWN:
+                found[q].append(text)
+        elif current and master_ids is not None and _added_by_student(cell, master_ids):
+            if text:
+                found[current].append(f"{ADDED_CELL}\n{text}")
+        else:
+            current = None
     return {q: "\n\n".join(parts) for q, parts in found.items()}
 
 
-def recorded_answers(path: Path, sha256: str, questions: Sequence[str]) -> dict[str, str]:
-    """The answers of the submission file ``path`` if it is still the file graded (``sha256``);
-    ``{}`` when there is no such question or the file changed meanwhile."""
+def master_cell_ids(path: Path) -> frozenset[str] | None:
+    """The cell ids of the master notebook ``path`` (None when it cannot be read)."""
+    try:
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+        return frozenset(c["id"] for c in cells if isinstance(c.get("id"), str))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def recorded_answers(
+    path: Path,
+    sha256: str,
+    questions: Sequence[str],
+    master_ids: frozenset[str] | None = None,
+) -> dict[str, str]:
+    """The answers (:func:`answers_in`) of the submission file ``path`` if it is still the file
+    graded (``sha256``); ``{}`` when there is no such question or the file changed meanwhile."""
     if not questions:
         return {}
     nb, sha, _ = read_submission(Path(path))
     if nb is None or sha != sha256:
         return {}
-    return answers_in(nb, questions)
+    return answers_in(nb, questions, master_ids)
 
 
 def answer_key(answers: dict[str, str], question: str) -> str:
