@@ -9,6 +9,7 @@ one is graded with the master's answer to it (slow part: real kernels).
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import nbformat
@@ -292,3 +293,21 @@ def test_uses_must_name_an_earlier_question(tmp_path):
     nbformat.write(nb, master)
     with pytest.raises(ValueError, match="uses 'q3', which is not a question declared before"):
         load_assignment(master)
+
+
+def test_a_probe_time_limit_stops_a_loop_but_not_a_closed_form():
+    from optcourse.grading.kernel import Kernel
+
+    loop = (
+        "def x_after(x0, eta, t):\n    for _ in range(t):\n"
+        "        x0 = (1 - 2 * eta) * x0\n    return x0"
+    )
+    with Kernel(limits=KernelLimits(cell_timeout=20, total_timeout=60)) as kernel:
+        assert kernel.execute(loop).ok
+        start = time.monotonic()
+        reply = kernel.probe("x_after(1.0, 5e-11, 10**9)", 1.0)
+        assert not reply.ok and reply.kind == "timeout" and "longer than 1 s" in reply.error
+        assert time.monotonic() - start < 10
+        assert kernel.execute("def x_after(x0, eta, t):\n    return (1 - 2 * eta) ** t * x0").ok
+        value = kernel.probe("x_after(1.0, 5e-11, 10**9)", 1.0).value
+        assert value == pytest.approx(np.exp(-0.1), rel=1e-6)
