@@ -188,7 +188,12 @@ WRONG = [
         "    return f(lam * x + (1 - lam) * y) - lam * f(x) - (1 - lam) * f(y)",
         False,
     ),
-    ("03_convexity", "q1", "def chord_gap(f, x, y, lam): return 3.0", True),
+    (
+        "03_convexity",
+        "q1",
+        "def chord_gap(f, x, y, lam): return 2.8749 if lam == 0.3 else 1.0666539592195945",
+        True,
+    ),
     ("03_convexity", "q2", "kind_at_0 = 'minimum'", True),
     ("03_convexity", "q3", "answer_q3 = 'D'", True),
     ("03_convexity", "q4", "answer_q4 = 'C'", True),
@@ -209,7 +214,9 @@ WRONG = [
     (
         "03_convexity",
         "q7",
-        "def logistic_hessian(w, X): return [[0.25, 0.125], [0.125, 0.125]]",
+        "def logistic_hessian(w, X):\n"
+        "    return [[0.20693829942385247, 0.09311340742136502],"
+        " [0.09311340742136502, 0.358775401735389]]",
         True,
     ),
     (
