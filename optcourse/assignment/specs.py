@@ -224,7 +224,10 @@ class NumberSpec(_ExpressionSpec):
 
     def _check(self, value: PlainValue) -> str | None:
         if isinstance(value, list) and len(value) == 1 and is_number(value[0]):
-            value = value[0]
+            return (
+                f"`{self.expression}` should be a number, but it is a list of 1"
+                " (take the number out of the list)"
+            )
         if not is_number(value):
             return f"`{self.expression}` should be a number, but it is {describe_value(value)}"
         assert isinstance(value, (int, float))

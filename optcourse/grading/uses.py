@@ -6,9 +6,9 @@ with the master's answer code to q7 in place of the student's, so a slip in q7 c
 q7 only. :func:`run_tests` runs every test of an assignment in this way:
 
 1. the tests of questions that use nothing, in notebook order, on the student's own code;
-2. then, per question that uses others: save the student's objects of those names, run the
-   master's answer code of the used questions in the kernel, run the question's tests, and
-   put the student's objects back.
+2. then, per question that uses others (directly, or through a used question's own ``uses``):
+   save the student's objects of those names, run the master's answer code of the used
+   questions in the kernel, run the question's tests, and put the student's objects back.
 
 The master's answer code of a used question therefore runs in the student's kernel, after that
 question has been graded. A student's code could read it there; do not declare ``uses`` of a
@@ -63,6 +63,23 @@ def _swap_back(names: list[str]) -> str:
     )
 
 
+def _closure(uses: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Uses, made transitive and in notebook order: a question using q8, which uses q7, runs
+    with the master's q7 too (the master's q8 calls q7's function)."""
+    order = list(uses)
+    out: dict[str, tuple[str, ...]] = {}
+    for qid in order:
+        seen: set[str] = set()
+        todo = list(uses[qid])
+        while todo:
+            used = todo.pop()
+            if used not in seen:
+                seen.add(used)
+                todo.extend(uses.get(used, ()))
+        out[qid] = tuple(q for q in order if q in seen)
+    return out
+
+
 def run_tests(
     assignment: Assignment,
     seed: int,
@@ -75,7 +92,7 @@ def run_tests(
     ``ask`` evaluates a probe in the kernel, ``execute`` runs code there, ``run_test`` draws,
     asks and judges one test; test ``k`` draws from ``default_rng([seed, k])``.
     """
-    uses = {q.id: q.uses for q in assignment.questions}
+    uses = _closure({q.id: q.uses for q in assignment.questions})
     results: dict[int, TestResult] = {}
     later: dict[str, list[int]] = {}
     for index, spec in enumerate(assignment.tests):
