@@ -463,7 +463,7 @@ def test_the_master_is_parsed_once_and_not_read_again_while_grading(tmp_path):
         path.write_text(json.dumps(_student_copy({})))
         subs.append(Submission(name, path))
     results = grade_all(subs, assignment, tmp_path / "out", jobs=2, limits=LIMITS)
-    assert [(r.status, r.score, r.max_score) for r in results] == [("graded", 15.0, 15.0)] * 2
+    assert [(r.status, r.score, r.max_score) for r in results] == [("graded", 17.0, 17.0)] * 2
     assert all("[public]" not in r.printed for r in results), results[0].printed
 
 
