@@ -96,7 +96,7 @@ WRONG = [
     ("01_learning_is_optimization", "q1", "x_crit = -3.0", True),  # sign
     ("01_learning_is_optimization", "q1", "x_crit = 6.0", True),  # factor 2
     ("01_learning_is_optimization", "q2", "kind_h_zero = 'minimum'", True),
-    ("01_learning_is_optimization", "q3", "def grad_L(t1, t2): return [-4.0, -5.0]", True),
+    ("01_learning_is_optimization", "q3", "def grad_L(t1, t2): return [-0.875, -1.125]", True),
     (
         "01_learning_is_optimization",
         "q3",
@@ -110,7 +110,7 @@ WRONG = [
         "def predicted_change(g, eta): return eta * float(np.dot(g, g))",
         False,
     ),
-    ("01_learning_is_optimization", "q5", "def predicted_change(g, eta): return -2.5", True),
+    ("01_learning_is_optimization", "q5", "def predicted_change(g, eta): return -0.2295", True),
     ("01_learning_is_optimization", "q6", "answer_q6 = 'D'", True),
     ("01_learning_is_optimization", "q7", "answer_q7 = 'A'", True),
     (
@@ -122,7 +122,7 @@ WRONG = [
     (
         "01_learning_is_optimization",
         "q8",
-        "def ls_grad(w, X, y): return np.array([-2 / 3, -1 / 3])",
+        "def ls_grad(w, X, y): return np.array([-1.85 / 3, -1.25 / 3])",
         True,
     ),
     (
@@ -132,7 +132,9 @@ WRONG = [
         False,
     ),
     ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return -b / a", False),
-    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 2.0", True),
+    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 0.90625", True),
+    ("01_learning_is_optimization", "q11", "def exact_eta(a, b, c, x0): return 1 / a", False),
+    ("01_learning_is_optimization", "q11", "def exact_eta(a, b, c, x0): return 0.3125", True),
     # chapter 2
     ("02_gradient_descent_x2", "q1", "x1 = 3.6", True),  # added the gradient
     ("02_gradient_descent_x2", "q2", "factor_b = 0.6", True),
