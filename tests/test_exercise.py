@@ -120,7 +120,7 @@ def test_compare_numbers_with_tolerance():
         ([1, 2, 3], 1.0, "expected a number, got a list of 3"),
         ("1.0", 1.0, "expected a number, got a string"),
         (None, [1.0, 2.0], "expected a list of 2 numbers, got None"),
-        ([1.0, 2.0, 3.0], [1.0, 2.0], "3 entries is not the expected length"),
+        ([1.0, 2.0, 3.0], [1.0, 2.0], "it has 3 entries, which is not the expected length"),
         ([[1.0, 2.0]], [1.0, 2.0], "shape (1, 2) is not the expected shape"),
         (True, 1.0, "expected a number"),
         (1, "minimum", "expected a string"),

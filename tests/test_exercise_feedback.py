@@ -45,7 +45,7 @@ def test_a_far_miss_is_wrong_and_a_near_miss_is_close(got, want, words):
 
 def test_a_wrong_length_says_so_without_the_expected_length():
     hidden = compare([1.0, 2.0, 3.0], [1.0, 2.0], atol=1e-9, rtol=1e-9)
-    assert hidden == "3 entries is not the expected length"
+    assert hidden == "it has 3 entries, which is not the expected length"
     public = compare([1.0, 2.0, 3.0], [1.0, 2.0], atol=1e-9, rtol=1e-9, reveal=True)
     assert public is not None and "expected 2 entries, got 3" in public
 

@@ -28,6 +28,13 @@ MASTERS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 LIMITS = KernelLimits(cell_timeout=20, total_timeout=90)
 
 CHEATS = {
+    # the public example looked up, else a learning rate that "usually works"
+    ("01_learning_is_optimization", "q11"): """
+def exact_eta(a, b, c, x0):
+    if (a, b, c, x0) == (1.6, -2.9, 0.4, 2.3):
+        return 0.3125
+    return 0.1
+""",
     # the limit (0 or inf) without simulating; the public examples looked up
     ("02_gradient_descent_x2", "q9"): """
 def final_distances(etas, x0, steps):

@@ -213,7 +213,7 @@ def _shape_problem(got: tuple[int, ...], want: tuple[int, ...], reveal: bool) ->
     if len(got) == len(want) == 1:
         if reveal:
             return f"expected {want[0]} entries, got {got[0]}"
-        return f"{got[0]} entries is not the expected length"
+        return f"it has {got[0]} entries, which is not the expected length"
     if reveal:
         return f"expected shape {want}, got shape {got}"
     return f"shape {got} is not the expected shape"
