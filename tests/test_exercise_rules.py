@@ -100,7 +100,8 @@ def test_choice_questions_ask_for_the_option_letter(master: Assignment) -> None:
             if isinstance(t, ChoiceSpec) and all(len(c.strip()) == 1 for c in t.choices)
         ]
         if lettered:
-            assert "option letter" in q.text.lower(), f"{q.id}: say 'the option letter'"
+            words = " ".join(q.text.lower().split())
+            assert "option letter" in words, f"{q.id}: say 'the option letter'"
 
 
 # ------------------------------------------------------------- rule 2: state only what is tested
@@ -109,7 +110,8 @@ def test_choice_questions_ask_for_the_option_letter(master: Assignment) -> None:
 def test_stated_requirements_are_tested(master: Assignment) -> None:
     for q in _auto(master):
         hidden = [t for t in master.tests_for(q.id, "hidden") if isinstance(t, CallSpec)]
-        said = [r for p, r in REQUIREMENTS.items() if p in q.text.lower()]
+        text = " ".join(q.text.lower().split())
+        said = [r for p, r in REQUIREMENTS.items() if p in text]
         for requirement in said:
             assert any(requirement in (t.requirement or "") for t in hidden), (
                 f"{q.id}: the text states a requirement ({requirement!r}) no hidden test checks"
@@ -121,7 +123,7 @@ def test_stated_requirements_are_tested(master: Assignment) -> None:
                 assert t.requirement, f"{t.name}: a time_limit must name the requirement it tests"
             if t.requirement:
                 phrase = next((p for p, r in REQUIREMENTS.items() if r in t.requirement), None)
-                assert phrase is None or phrase in q.text.lower(), (
+                assert phrase is None or phrase in text, (
                     f"{t.name} tests {t.requirement!r}, which the question does not state"
                 )
 
