@@ -316,7 +316,7 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     shutil.copy(master, cls / "alice" / master.name)
     nb = json.loads(student.read_text())
     for i, c in enumerate(nb["cells"]):
-        if c["metadata"].get("optcourse", {}).get("solution") == "q10":
+        if c["metadata"].get("optcourse", {}).get("solution") == "q12":
             c["source"] = HOSTILE
             at = i + 1
     added = {"cell_type": "markdown", "metadata": {}, "source": "And a cell I added.", "id": "b0b"}
@@ -328,10 +328,10 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     assert main(grade) == 0
     assert main(["manual", "export", str(out), "--master", str(master)]) == 0
     page = (out / "manual.html").read_text()
-    assert "is the minimum what we want?" in page and "**Rubric (3 points).**" in page
+    assert "is the minimum what we want?" in page and "Restating the prompt earns nothing" in page
     assert "*Model answer.* The training loss is a stand-in" in page
     assert "&lt;script&gt;" in page and "<script" not in page
-    bob = page.split('<article id="q10-bob">')[1].split("</article>")[0]
+    bob = page.split('<article id="q12-bob">')[1].split("</article>")[0]
     assert (
         f"&lt;/pre&gt;&lt;img src=x onerror=alert(2)&gt;\n\n{ADDED_CELL}\nAnd a cell I added."
         in bob
@@ -343,8 +343,9 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     )
     assert main(["manual", "import", str(filled), str(out)]) == 0
     rows = {r["student"]: r for r in _rows(out / "grades.csv")}
-    assert rows["alice"]["q10"] == "3" and rows["bob"]["q10"] == "0"
-    assert float(rows["alice"]["total"]) == float(rows["alice"]["auto_score"]) + 3
+    assert rows["alice"]["q12"] == "3" and rows["bob"]["q12"] == "0"
+    # both questions graded by a person (q10, the proof, and q12) got the filled-in points
+    assert float(rows["alice"]["total"]) == float(rows["alice"]["auto_score"]) + 3 + 3
     assert rows["alice"]["total_max"] == rows["alice"]["total"]
     capsys.readouterr()
     # another master's rubric is shown with a warning
@@ -354,14 +355,14 @@ def test_the_real_master_round_trip_through_the_command_line(tmp_path, capsys):
     assert "is not the one the class was graded with" in capsys.readouterr().err
     # bob rewrites his answer and is graded again: his score no longer applies, and grade says so
     for c in nb["cells"]:
-        if c["metadata"].get("optcourse", {}).get("solution") == "q10":
+        if c["metadata"].get("optcourse", {}).get("solution") == "q12":
             c["source"] = "A second try."
     (cls / "bob" / master.name).write_text(json.dumps(nb))
     assert main(grade) == 0
     err = capsys.readouterr().err
-    assert "1 imported manual score(s) no longer apply" in err and "(bob q10)" in err
+    assert "1 imported manual score(s) no longer apply" in err and "(bob q12)" in err
     rows = {r["student"]: r for r in _rows(out / "grades.csv")}
-    assert (rows["alice"]["q10"], rows["bob"]["q10"], rows["bob"]["manual_unscored"]) == (
+    assert (rows["alice"]["q12"], rows["bob"]["q12"], rows["bob"]["manual_unscored"]) == (
         "3",
         "",
         "1",
