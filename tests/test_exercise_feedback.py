@@ -92,6 +92,18 @@ def test_a_detected_slip_shows_its_hint_and_only_then():
     assert spec.judge(probes, [2.4]).passed
 
 
+def test_a_tempting_wrong_choice_gets_its_hint():
+    recorder = Recorder()
+    spec = recorder.check_choice(
+        "q4", "answer_q4", answer="B", slips={"D": "adding the gradient keeps the sign"}
+    )
+    probes = spec.make_probes(np.random.default_rng(0))
+    assert "Hint: adding the gradient keeps the sign" in spec.judge(probes, ["(d)"]).message
+    assert "Hint" not in spec.judge(probes, ["A"]).message
+    with pytest.raises(ValueError, match="not one of the choices"):
+        recorder.check_choice("q4", "a", answer="B", slips={"E": "no such option"})
+
+
 def test_a_function_slip_is_recognised_on_the_cases_it_explains():
     recorder = Recorder()
     spec = recorder.check_call(

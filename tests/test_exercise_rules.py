@@ -203,6 +203,15 @@ def test_function_questions_record_wrong_and_valid_answers(master: Assignment) -
         assert slips, f"{q.id}: give the typical slips a hint (slips= on a hidden check)"
 
 
+def test_multiple_choice_questions_hint_their_tempting_options(master: Assignment) -> None:
+    for q in _auto(master):
+        hidden = [t for t in master.tests_for(q.id, "hidden") if isinstance(t, ChoiceSpec)]
+        lettered = [t for t in hidden if all(len(c.strip()) == 1 for c in t.choices)]
+        for t in lettered:
+            assert t.slips, f"{t.name}: give a tempting wrong option a hint (slips=)"
+            assert t.answer not in dict(t.slips), f"{t.name}: a hint on the right answer"
+
+
 def test_hints_never_give_the_answer(master: Assignment) -> None:
     for spec in master.tests:
         for _wrong, hint in getattr(spec, "slips", ()):

@@ -135,10 +135,12 @@ class CheckAPI:
         points: float = 0.0,
         describe: str = "",
         hint: str | None = None,
+        slips: dict[str, str] | Sequence[tuple[str, str]] = (),
         hidden: bool = False,
     ) -> TestSpec:
         """Check a multiple-choice answer: one of ``choices`` (case-insensitive); ``answer`` if
-        given. Without ``answer`` only the form is checked (the public check)."""
+        given. Without ``answer`` only the form is checked (the public check). ``slips`` maps a
+        tempting wrong choice to a hint shown when it is the one given."""
         return self._declare(
             ChoiceSpec(
                 question=question,
@@ -149,6 +151,7 @@ class CheckAPI:
                 visibility=_visibility(hidden),
                 describe=describe or f"`{expression}` is one of the choices",
                 hint=hint,
+                slips=tuple(slips.items()) if isinstance(slips, dict) else tuple(slips),
             )
         )
 

@@ -255,6 +255,7 @@ class ChoiceSpec(_ExpressionSpec):
 
     answer: str | None = None
     choices: tuple[str, ...] = ("A", "B", "C", "D")
+    slips: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -262,6 +263,11 @@ class ChoiceSpec(_ExpressionSpec):
         if not choices or not all(isinstance(c, str) and c.strip() for c in choices):
             raise ValueError(f"choices must be non-empty strings, got {choices!r}")
         _set(self, choices=tuple(choices))
+        slips = _slip_pairs(self.slips)
+        for wrong, _ in slips:
+            if not isinstance(wrong, str) or self._normal(wrong) not in self._normals():
+                raise ValueError(f"slip {wrong!r} is not one of the choices {list(choices)!r}")
+        _set(self, slips=tuple((self._normal(w), h) for w, h in slips))
         answer = self.answer
         if answer is not None and self._normal(answer) not in self._normals():
             raise ValueError(f"answer {answer!r} is not one of the choices {list(choices)!r}")
@@ -283,7 +289,9 @@ class ChoiceSpec(_ExpressionSpec):
         if self._normal(value) not in self._normals():
             return f"`{self.expression}` should be one of {listed}, but it is {short_text(value)}"
         if self.answer is not None and self._normal(value) != self.answer:
-            return f"`{self.expression}`: {short_text(value)} is not the right choice"
+            hint = dict(self.slips).get(self._normal(value))
+            message = f"`{self.expression}`: {short_text(value)} is not the right choice"
+            return f"{message}. Hint: {hint}" if hint else message
         return None
 
 
