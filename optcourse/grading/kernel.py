@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from optcourse.grading import probe as _probe
+from optcourse.grading.cgroups import KernelCgroup, memory_control
 from optcourse.grading.isolation import (
     ISOLATION_ENV,
     NOBODY,
@@ -49,11 +50,14 @@ from optcourse.grading.isolation import (
     USERNS_ARGS,
     exposures,
     fresh_uid,
+    ipc_namespace,
     isolation_mode,
     isolation_problem,
     remove_files_of,
+    remove_ipc,
     remove_tree,
     runtime_paths,
+    sysv_ipc_objects,
 )
 
 __all__ = [
@@ -63,6 +67,7 @@ __all__ = [
     "Reply",
     "isolation_mode",
     "isolation_problem",
+    "memory_enforcement",
     "runtime_paths",
 ]
 
@@ -82,7 +87,7 @@ class KernelLimits:
     output: int = 64 * 1024
     reply: int = 16 * 1024**2
     file_size: int = 64 * 1024**2
-    nproc: int = 64
+    nproc: int = 16
     startup_timeout: float = 20.0
 
     def __post_init__(self) -> None:
@@ -92,6 +97,38 @@ class KernelLimits:
         for name in ("memory", "output", "reply", "file_size", "nproc"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+
+
+def memory_enforcement(
+    limits: KernelLimits | None = None, mode: str | None = None, cgroup: bool | None = None
+) -> str:
+    """One sentence saying how the memory of a submission is limited on this machine.
+
+    With a cgroup (:func:`~optcourse.grading.cgroups.memory_control`) the limit holds for all
+    the processes of a submission together; without one, each process gets the limit and the
+    number of processes is bounded (the kernel's private user id as root, its user namespace
+    otherwise; with neither, by what the grader's user already runs plus ``nproc``).
+    ``cgroup`` forces the answer for a kernel that did or did not get one.
+    """
+    limits = limits or KernelLimits()
+    mode = mode or isolation_mode()
+    size = f"{limits.memory / 1024**2:g} MB"
+    if cgroup is None:
+        cgroup = memory_control() is not None
+    if cgroup:
+        hierarchy = memory_control()
+        version = f" v{hierarchy.version}" if hierarchy is not None else ""
+        return f"memory limit: {size} per submission, all its processes together (cgroup{version})"
+    if mode == "none":
+        return (
+            f"memory limit: {size} per process, at most {limits.nproc} processes more than the "
+            "grader's user already runs (no cgroup, no user namespace here)"
+        )
+    total = f"{limits.memory * limits.nproc / 1024**3:.3g} GB"
+    return (
+        f"memory limit: {size} per process, at most {limits.nproc} processes per submission, "
+        f"so at most {total} (no cgroup available here)"
+    )
 
 
 @dataclass
@@ -146,7 +183,9 @@ class Kernel:
     """One isolated student process; use as a context manager.
 
     ``hide`` lists paths covered by empty mounts (modes with namespaces); ``mode`` overrides
-    :func:`isolation_mode`; ``python`` is the interpreter to run (default: the grader's own).
+    :func:`isolation_mode`; ``python`` is the interpreter to run (default: the grader's own);
+    ``cgroup`` False keeps the kernel out of a memory cgroup even where one is available (see
+    :attr:`memory_note` for what is enforced; ``memory_peak`` is the cgroup's peak after close).
 
     >>> with Kernel(Path("alice.ipynb")) as k:        # doctest: +SKIP
     ...     k.execute("x = 2 + 2")
@@ -162,10 +201,16 @@ class Kernel:
         hide: tuple[Path, ...] | list[Path] = (),
         mode: str | None = None,
         python: str | None = None,
+        cgroup: bool | None = None,
     ) -> None:
         self.limits = limits or KernelLimits()
         self.mode = mode or isolation_mode()
         self.python = python
+        self.use_cgroup = memory_control() is not None if cgroup is None else cgroup
+        self.memory_peak: int | None = None
+        self._cgroup: KernelCgroup | None = None
+        self.in_cgroup = False
+        self._ipc_before: set[tuple[str, int]] | None = None
         self.submission = submission
         self.hide = [Path(p).resolve() for p in hide]
         self.death: str | None = None
@@ -199,6 +244,11 @@ class Kernel:
             text += f"\n[... {self._output.total - len(self._output.data)} more bytes cut]"
         return text
 
+    @property
+    def memory_note(self) -> str:
+        """What limits this kernel's memory (see :func:`memory_enforcement`)."""
+        return memory_enforcement(self.limits, self.mode, self.in_cgroup)
+
     def start(self, deadline: float | None = None) -> Reply:
         """Start the process and wait until it is configured and unprivileged.
 
@@ -222,54 +272,18 @@ class Kernel:
             for path in [workdir, *workdir.iterdir()]:
                 os.chown(path, uid, gid)
             os.chmod(workdir, 0o700)
-        limits = {
-            "as": self.limits.memory,
-            "cpu": int(self.limits.total_timeout) + 5,
-            "fsize": self.limits.file_size,
-            "core": 0,
-        }
-        if uid is not None:
-            limits["nproc"] = self.limits.nproc
-        hide: list[str] = []
-        expose: list[list[str]] = []
-        if self.mode in ("root-ns", "user-ns"):
-            hide = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
-        if self.mode == "root-ns" and self.python is None:
-            expose = exposures()
+        if self.mode == "none" or (self.mode == "root" and not ipc_namespace()):
+            self._ipc_before = sysv_ipc_objects()  # no IPC namespace: remember what exists
+        config = self._config(workdir, uid)
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        argv = [self.python or sys.executable, "-I", "-c", _probe.kernel_program()]
-        if self.mode == "root-ns":
-            argv = ["unshare", *NS_ARGS, "--", *argv]
-        elif self.mode == "user-ns":
-            argv = ["unshare", *USERNS_ARGS, "--", *argv]
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(workdir),
-            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
-            "MPLBACKEND": "Agg",
-            "LANG": "C.UTF-8",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
         try:
-            self._proc = subprocess.Popen(
-                argv,
-                stdin=cmd_r,
-                stdout=out_w,
-                stderr=out_w,
-                pass_fds=(rep_w,),
-                cwd=str(workdir),
-                env=env,
-                start_new_session=True,
-            )
+            self._proc = self._spawn(workdir, cmd_r, out_w, rep_w)
         except BaseException:
             for fd in (cmd_w, rep_r, out_r):
                 os.close(fd)
-            remove_tree(workdir)
-            self._workdir = None
+            self._release()
             raise
         finally:
             for fd in (cmd_r, rep_w, out_w):
@@ -285,16 +299,7 @@ class Kernel:
         self._drain = threading.Thread(target=self._output.drain, args=(out_r,), daemon=True)
         self._drain.start()
         self._nonce = secrets.token_hex(16)
-        config = {
-            "nonce": self._nonce,
-            "reply_fd": rep_w,
-            "workdir": str(workdir),
-            "uid": uid,
-            "gid": gid,
-            "limits": limits,
-            "hide": hide,
-            "expose": expose,
-        }
+        config.update(nonce=self._nonce, reply_fd=rep_w)
         answer = self._roundtrip(config, 0, self.limits.startup_timeout)
         if not answer.ok:
             self._kill()
@@ -305,6 +310,65 @@ class Kernel:
             )
         return answer
 
+    def _config(self, workdir: Path, uid: int | None) -> dict[str, Any]:
+        """The kernel's configuration (without nonce and reply descriptor): user id, limits,
+        paths to hide or expose, and the memory cgroup to join (created here)."""
+        limits: dict[str, int] = {
+            "as": self.limits.memory,
+            "cpu": int(self.limits.total_timeout) + 5,
+            "fsize": self.limits.file_size,
+            "core": 0,
+        }
+        if uid is not None or self.mode == "user-ns":
+            # a private user id, or a user namespace: the count is the kernel's own
+            limits["nproc"] = self.limits.nproc
+        else:
+            limits["nproc_more"] = self.limits.nproc
+        config: dict[str, Any] = {"workdir": str(workdir), "uid": uid, "gid": uid}
+        config.update(limits=limits, hide=[], expose=[], cgroup=None)
+        if self.mode in ("root-ns", "user-ns"):
+            config["hide"] = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
+            config["private"] = ["/dev/shm"]
+        if self.mode == "root-ns" and self.python is None:
+            config["expose"] = exposures()
+        hierarchy = memory_control() if self.use_cgroup else None
+        if hierarchy is not None:
+            with contextlib.suppress(OSError):  # e.g. too many cgroups: per-process limits
+                self._cgroup = KernelCgroup(hierarchy, self.limits.memory, self.limits.nproc)
+                config["cgroup"] = str(self._cgroup.procs)
+                self.in_cgroup = True
+        return config
+
+    def _spawn(self, workdir: Path, stdin: int, out: int, reply: int) -> subprocess.Popen[bytes]:
+        """Start the kernel's process (through ``unshare`` in the namespace modes)."""
+        argv = [self.python or sys.executable, "-I", "-c", _probe.kernel_program()]
+        if self.mode == "root-ns":
+            argv = ["unshare", *NS_ARGS, "--", *argv]
+        elif self.mode == "user-ns":
+            argv = ["unshare", *USERNS_ARGS, "--", *argv]
+        elif self._ipc_before is None and self.mode == "root":
+            argv = ["unshare", "--ipc", "--", *argv]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(workdir),
+            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+            "MPLBACKEND": "Agg",
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        return subprocess.Popen(
+            argv,
+            stdin=stdin,
+            stdout=out,
+            stderr=out,
+            pass_fds=(reply,),
+            cwd=str(workdir),
+            env=env,
+            start_new_session=True,
+        )
+
     def close(self) -> None:
         """Stop the process (and everything it started) and delete its folder.
 
@@ -314,11 +378,25 @@ class Kernel:
         try:
             self._stop()
         finally:
-            if self._workdir is not None:
-                remove_tree(self._workdir)
-                self._workdir = None
-            if self.uid is not None and self.uid != NOBODY:
-                remove_files_of(self.uid)
+            self._release()
+
+    def _release(self) -> None:
+        """Remove what the (dead) kernel leaves: its folder, its files in the shared temporary
+        folders, its cgroup (killing what is still in it) and, without an IPC namespace, the
+        System V IPC objects and POSIX message queues it created."""
+        if self._cgroup is not None:
+            self.memory_peak = self._cgroup.peak()
+            self._cgroup.remove()
+            self._cgroup = None
+        if self._workdir is not None:
+            remove_tree(self._workdir)
+            self._workdir = None
+        if self.uid is not None and self.uid != NOBODY:
+            remove_files_of(self.uid)
+        if self._ipc_before is not None:
+            owner = self.uid if self.uid is not None else os.geteuid()
+            remove_ipc(owner, self._ipc_before)
+            self._ipc_before = None
 
     def _stop(self) -> None:
         if self._watchdog is not None:
@@ -524,6 +602,11 @@ class Kernel:
             how = f"the kernel crashed (signal {code - 128})"
         else:
             how = f"the kernel exited (exit code {code}), e.g. through os._exit or a crash"
+        if self._cgroup is not None and self._cgroup.oom_kills():
+            how = (
+                f"the kernel was stopped: the submission used more than its "
+                f"{self.limits.memory / 1024**2:g} MB of memory (all its processes together)"
+            )
         if self.death is None:
             self.death = how
         self._kill()

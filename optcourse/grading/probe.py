@@ -302,8 +302,49 @@ def _mount_tmpfs(paths: list[str]) -> None:
             _libc_mount(os.devnull, path, None, MS_BIND)
 
 
+def _join_cgroup(procs: str) -> None:
+    """Move this process (before any student code runs) into the memory cgroup whose
+    ``cgroup.procs`` file is ``procs``, then into a cgroup namespace of its own, from which
+    the kernel cannot move itself out of the cgroup nor write its limits (where allowed)."""
+    import ctypes
+    import ctypes.util
+
+    with open(procs, "w") as joined:
+        joined.write("0")
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.unshare(0x02000000)  # CLONE_NEWCGROUP; the private user id already prevents both
+
+
+def _mount_private(paths: list[str]) -> None:
+    """A fresh, empty tmpfs on each shared folder in ``paths`` (``/dev/shm``): what the kernel
+    writes there stays in its mount namespace and vanishes with it (mount namespace)."""
+    for path in paths:
+        if os.path.isdir(path):
+            _libc_mount("optcourse-private", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads) the user ``uid`` runs now: what ``RLIMIT_NPROC`` counts."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            if _int(fields["Uid"].split()[0]) == uid:
+                count += _int(fields["Threads"])
+        except (OSError, KeyError, ValueError, IndexError):
+            continue
+    return count
+
+
 def _apply_limits(limits: dict[str, int]) -> None:
     import resource
+
+    more = limits.pop("nproc_more", None)
+    if more is not None:  # no private user id nor user namespace: bound what is added
+        limits["nproc"] = _tasks_of(os.getuid()) + more
 
     names = {
         "as": resource.RLIMIT_AS,
@@ -344,6 +385,10 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
             view = view[os.write(reply_fd, view) :]
 
     try:
+        if config.get("cgroup"):
+            _join_cgroup(config["cgroup"])
+        if config.get("private"):
+            _mount_private(config["private"])
         if config.get("expose"):
             _expose(config["expose"], config["workdir"])
         if config.get("hide"):
