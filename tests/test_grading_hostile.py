@@ -276,7 +276,8 @@ def test_a_kernel_that_stops_reading_commands_does_not_stall_the_batch(tmp_path)
 # -- memory per submission, IPC objects ---------------------------------------------------------
 
 #: Forks 4 children that each fill 100 MB and report it on a pipe, then hold it for 3 s;
-#: ``held`` is how many filled their 100 MB, ``codes`` their wait statuses (9: SIGKILL).
+#: ``held`` is how many filled their 100 MB (some perhaps killed later), ``codes`` their wait
+#: statuses (0: held it to the end, 9: killed).
 FORK_AND_FILL = """
 import os, time
 r, w = os.pipe()
@@ -322,8 +323,9 @@ def test_memory_is_limited_per_submission_in_a_cgroup():
     if state is None:  # the limit took the kernel itself, and the grader says why
         assert not reply.ok and "256 MB of memory" in str(death), death
         return
-    started, held, codes = state.value
-    assert started == 4 and held <= 2, state.value  # 3 x 100 MB + the kernel > 256 MB
+    started, _, codes = state.value
+    # the survivors held their 100 MB at the same time: 3 x 100 MB + the kernel > 256 MB
+    assert started == 4 and codes.count(0) <= 2, state.value
     assert codes.count(9) >= 2, codes  # the others were killed by the limit (SIGKILL)
 
 

@@ -141,7 +141,8 @@ def test_namespaces_hide_files_processes_and_network(tmp_path):
     os.chmod(secret, 0o755)
     with Kernel(limits=FAST, hide=[secret]) as kernel:
         listing = kernel.probe(f"__import__('os').listdir({str(secret)!r})")
-        assert listing.value == [] or listing.exc == "PermissionError"
+        # absent from the kernel's private root, or covered by an empty mount, or closed
+        assert listing.value == [] or listing.exc in ("FileNotFoundError", "PermissionError")
         pids = kernel.probe("[p for p in __import__('os').listdir('/proc') if p.isdigit()]")
         assert pids.ok and len(pids.value) <= 2
         net = "__import__('socket').create_connection(('192.0.2.1', 80), timeout=1)"

@@ -99,6 +99,18 @@ class KernelLimits:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
 
 
+def _kernel_paths() -> list[str]:
+    """What the kernel's private root brings from the machine besides the system folders: the
+    Python installation (``python -I`` imports only from its prefixes) and the installed
+    ``optcourse`` package (which an editable install keeps outside them)."""
+    import optcourse
+
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths = {Path(p).resolve() for p in prefixes}
+    paths.add(Path(optcourse.__file__).resolve().parent)
+    return sorted(str(p) for p in paths)
+
+
 def memory_enforcement(
     limits: KernelLimits | None = None, mode: str | None = None, cgroup: bool | None = None
 ) -> str:
@@ -210,6 +222,7 @@ class Kernel:
         self.memory_peak: int | None = None
         self._cgroup: KernelCgroup | None = None
         self.in_cgroup = False
+        self.private_root = False  # the kernel's root holds only what it needs (see probe)
         self._ipc_before: set[tuple[str, int]] | None = None
         self.submission = submission
         self.hide = [Path(p).resolve() for p in hide]
@@ -301,6 +314,8 @@ class Kernel:
         self._nonce = secrets.token_hex(16)
         config.update(nonce=self._nonce, reply_fd=rep_w)
         answer = self._roundtrip(config, 0, self.limits.startup_timeout)
+        if answer.ok and isinstance(answer.value, dict):
+            self.private_root = answer.value.get("private_root") is True
         if not answer.ok:
             self._kill()
             self._drain.join(timeout=1.0)
@@ -329,6 +344,8 @@ class Kernel:
         if self.mode in ("root-ns", "user-ns"):
             config["hide"] = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
             config["private"] = ["/dev/shm"]
+        if self.mode in ("root-ns", "user-ns") and self.python is None:
+            config["binds"] = _kernel_paths()
         if self.mode == "root-ns" and self.python is None:
             config["expose"] = exposures()
         hierarchy = memory_control() if self.use_cgroup else None
