@@ -10,14 +10,20 @@ What protects the grader (see :func:`isolation_mode`):
 
 * **root** (CI, Gradescope): the kernel becomes a fresh unprivileged user id, so it cannot signal
   the grader or other kernels, nor read files that are not world-readable. When the machine allows
-  it the kernel also gets its own mount, PID and network namespaces (``unshare``): it has no
-  network, sees no process outside itself, and the assignment master, the output folder and the
-  repository's ``.git`` are hidden under empty mounts.
+  it the kernel also gets its own mount, PID, network and IPC namespaces (``unshare``): it has no
+  network, sees no process outside itself, and its root is a private file system holding only the
+  system folders, the Python installation, the package and its own folder (see
+  :func:`optcourse.grading.probe._private_root`), so the assignment master, the output folder, the
+  other submissions and the repository are absent, even from ``/proc/self/mountinfo``. Where the
+  private root cannot be built they are hidden under empty mounts instead.
 * **not root**: with unprivileged user namespaces, the same namespaces (the kernel runs as your
-  user, so it could still write where you can write); without them only the resource limits apply.
+  user, so it could still write where you can write); without them only the resource limits apply,
+  and the System V IPC objects and POSIX queues the kernel created are removed after it.
 
 Always: a new session/process group (killed as a whole), per-cell and total time limits, address
-space, CPU time, file size and process-count limits, and a cap on captured output. Every read and
+space, CPU time, file size and process-count limits, and a cap on captured output. Where the grader
+may create cgroups, a memory cgroup limits all the kernel's processes together (see
+:mod:`optcourse.grading.cgroups` and :func:`memory_enforcement`). Every read and
 write between grader and kernel has a deadline (the command pipe is non-blocking: a kernel that
 stops reading its commands cannot block the grader), and a watchdog thread of the grader kills the
 kernel when its total time is up, whatever the grader's own thread is doing.
