@@ -69,7 +69,12 @@ def run_grade(args: argparse.Namespace) -> int:
     """Grade the submissions; 0 when every submission was graded, 2 on a usage error."""
     from optcourse.grading.batch import Progress, UsageError, collect, grade_all, run_summary
     from optcourse.grading.isolation import readable_by_others
-    from optcourse.grading.kernel import KernelLimits, isolation_mode, isolation_problem
+    from optcourse.grading.kernel import (
+        KernelLimits,
+        isolation_mode,
+        isolation_problem,
+        memory_enforcement,
+    )
 
     if args.jobs < 1:
         return _error(f"--jobs must be at least 1, got {args.jobs}")
@@ -143,6 +148,7 @@ def run_grade(args: argparse.Namespace) -> int:
     failed = [r.name for r in results if r.status == "error"]
     print(f"{assignment.name}: {run_summary(results, reused)}")
     print(f"class grades in {args.out / 'grades.csv'}, one row per student")
+    print(memory_enforcement(limits))
     if failed:
         print(
             f"optcourse: error: the grader failed on {len(failed)} submission(s) "
