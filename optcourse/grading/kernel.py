@@ -280,20 +280,10 @@ class Kernel:
         self._deadline = time.monotonic() + self.limits.total_timeout
         if deadline is not None:
             self._deadline = min(self._deadline, deadline)
-        workdir = Path(tempfile.mkdtemp(prefix="optcourse-kernel-"))
-        self._workdir = workdir
-        if self.submission is not None:
-            shutil.copyfile(self.submission, workdir / "submission.ipynb")
-        uid = gid = None
-        if self.mode in ("root", "root-ns"):
-            uid = gid = fresh_uid()
-            self.uid = uid
-            for path in [workdir, *workdir.iterdir()]:
-                os.chown(path, uid, gid)
-            os.chmod(workdir, 0o700)
+        workdir = self._make_workdir()
         if self.mode == "none" or (self.mode == "root" and not ipc_namespace()):
             self._ipc_before = sysv_ipc_objects()  # no IPC namespace: remember what exists
-        config = self._config(workdir, uid)
+        config = self._config(workdir, self.uid)
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
@@ -330,6 +320,20 @@ class Kernel:
                 f": {said}" if said else ""
             )
         return answer
+
+    def _make_workdir(self) -> Path:
+        """The kernel's folder, holding a copy of the submission; as root, owned by a fresh
+        user id (``self.uid``) and closed to everyone else."""
+        workdir = Path(tempfile.mkdtemp(prefix="optcourse-kernel-"))
+        self._workdir = workdir
+        if self.submission is not None:
+            shutil.copyfile(self.submission, workdir / "submission.ipynb")
+        if self.mode in ("root", "root-ns"):
+            self.uid = fresh_uid()
+            for path in [workdir, *workdir.iterdir()]:
+                os.chown(path, self.uid, self.uid)
+            os.chmod(workdir, 0o700)
+        return workdir
 
     def _config(self, workdir: Path, uid: int | None) -> dict[str, Any]:
         """The kernel's configuration (without nonce and reply descriptor): user id, limits,

@@ -449,6 +449,37 @@ def _apply_limits(limits: dict[str, int]) -> None:
         resource.setrlimit(names[key], (value, value))
 
 
+def _setup(config: dict[str, Any]) -> bool:  # pragma: no cover - runs in the kernel
+    """Configure the kernel before any student code runs: join its memory cgroup, build its
+    file system (a private root, or hidden paths under empty mounts), become its user id, set
+    its limits and enter its folder. True when it has a private root."""
+    if config.get("cgroup"):
+        _join_cgroup(config["cgroup"])
+    private_root = False
+    size = int(config["limits"]["as"])
+    if config.get("binds"):
+        try:
+            _private_root(config["binds"], config["hide"], config["workdir"], size)
+            private_root = True
+        except OSError:  # not here: hide what must be hidden under empty mounts
+            os.chdir("/")
+    if config.get("private"):
+        _mount_private(config["private"], size)
+    if config.get("expose") and not private_root:
+        _expose(config["expose"], config["workdir"])
+    if config.get("hide") and not private_root:
+        _mount_tmpfs(config["hide"])
+    uid, gid = config.get("uid"), config.get("gid")
+    if uid is not None and gid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    _apply_limits({k: int(v) for k, v in config.get("limits", {}).items()})
+    os.chdir(config["workdir"])
+    sys.path[:0] = [config["workdir"]]
+    return private_root
+
+
 def main() -> None:  # pragma: no cover - runs in the child process, tested end to end
     """Run the kernel loop: configure, then execute cells and answer probes until ``quit``."""
     import json
@@ -476,30 +507,7 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
             view = view[os.write(reply_fd, view) :]
 
     try:
-        if config.get("cgroup"):
-            _join_cgroup(config["cgroup"])
-        private_root = False
-        if config.get("binds"):
-            try:
-                size = int(config["limits"]["as"])
-                _private_root(config["binds"], config["hide"], config["workdir"], size)
-                private_root = True
-            except OSError:  # not here: hide what must be hidden under empty mounts
-                os.chdir("/")
-        if config.get("private"):
-            _mount_private(config["private"], int(config["limits"]["as"]))
-        if config.get("expose") and not private_root:
-            _expose(config["expose"], config["workdir"])
-        if config.get("hide") and not private_root:
-            _mount_tmpfs(config["hide"])
-        uid, gid = config.get("uid"), config.get("gid")
-        if uid is not None and gid is not None:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-        _apply_limits({k: int(v) for k, v in config.get("limits", {}).items()})
-        os.chdir(config["workdir"])
-        sys.path[:0] = [config["workdir"]]
+        private_root = _setup(config)
     except BaseException as exc:
         reply({"id": 0, "ok": False, "error": "kernel setup failed: " + _describe_exception(exc)})
         return
