@@ -329,6 +329,30 @@ def test_memory_is_limited_per_submission_in_a_cgroup():
     assert codes.count(9) >= 2, codes  # the others were killed by the limit (SIGKILL)
 
 
+def test_a_kernel_stopped_by_the_cgroup_limit_says_so():
+    """When the limit kills the notebook's own process (the largest here: the out-of-memory
+    killer's choice), the grader's note names the memory of the whole submission."""
+    from optcourse.grading.cgroups import memory_control
+
+    if memory_control() is None:
+        pytest.skip("no writable cgroup with a memory controller on this machine")
+    cell = (
+        "import os, time\n"
+        "for _ in range(2):\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(1.0)\n"
+        "        block = b'x' * (100 * 1024 * 1024)\n"
+        "        time.sleep(3)\n"
+        "        os._exit(0)\n"
+        "mine = b'x' * (150 * 1024 * 1024)\n"
+        "time.sleep(5)\n"
+    )
+    with Kernel(limits=MB256) as kernel:
+        reply = kernel.execute(cell)
+    assert not reply.ok and reply.kind == "dead", reply
+    assert "more than its 256 MB of memory (all its processes together)" in reply.error
+
+
 def test_without_a_cgroup_the_processes_are_bounded():
     """Without a cgroup each process gets the memory limit, and the number of processes is
     bounded: with at most 3 processes a submission cannot fork 4 children of 100 MB."""
