@@ -332,19 +332,23 @@ def _build_root(stage: str, binds: list[str], hide: list[str], workdir: str, siz
         source = "/" + name
         if os.path.lexists(source):
             _graft(source, os.path.join(stage, name), hide)
-    done: list[str] = []
-    for path in sorted(binds):
-        if any(path == d or path.startswith(d.rstrip("/") + "/") for d in done):
-            continue
-        if not any(path.startswith(f"/{name}/") for name in SYSTEM_DIRS):
-            _graft(path, stage + path, hide)
-            done.append(path)
-    for folder in ("proc", "tmp", "var/tmp"):
+    for folder in ("proc", "tmp", "var/tmp"):  # before the binds: a Python may live in /tmp
         os.makedirs(os.path.join(stage, folder), mode=0o755, exist_ok=True)
     _libc_mount("proc", os.path.join(stage, "proc"), "proc", MS_NOSUID | MS_NODEV)
     for folder in ("tmp", "var/tmp"):
         path = os.path.join(stage, folder)
         _libc_mount("optcourse-tmp", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
+    done: list[str] = []
+    for path in sorted(binds):
+        if any(path == d or path.startswith(d.rstrip("/") + "/") for d in done):
+            continue
+        if not any(path == f"/{name}" or path.startswith(f"/{name}/") for name in SYSTEM_DIRS):
+            _graft(path, stage + path, hide)
+            done.append(path)
+    cgroups = os.path.join(stage, "sys/fs/cgroup")
+    if os.path.isdir(cgroups):  # joined already: the kernel has nothing to do with cgroups
+        flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+        _libc_mount("optcourse-hidden", cgroups, "tmpfs", flags, "size=4k")
     os.makedirs(stage + workdir, mode=0o700, exist_ok=True)
     _libc_mount(workdir, stage + workdir, None, MS_BIND)  # not MS_REC: the stage is inside
 
