@@ -142,10 +142,15 @@ def memory_enforcement(
             f"memory limit: {size} per process, at most {limits.nproc} processes more than the "
             "grader's user already runs (no cgroup, no user namespace here)"
         )
+    if mode in ("root", "root-ns") and fresh_uid() == NOBODY:  # user ids are scarce here
+        return (
+            f"memory limit: {size} per process, at most {limits.nproc} processes for all the "
+            "kernels running at once (they share the user nobody; no cgroup)"
+        )
     total = f"{limits.memory * limits.nproc / 1024**3:.3g} GB"
     return (
         f"memory limit: {size} per process, at most {limits.nproc} processes per submission, "
-        f"so at most {total} (no cgroup available here)"
+        f"so at most {total} (no cgroup)"
     )
 
 
