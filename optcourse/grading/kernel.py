@@ -359,6 +359,8 @@ class Kernel:
         if self.mode in ("root-ns", "user-ns"):
             config["hide"] = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
             config["private"] = ["/dev/shm"]
+            # /tmp, /var/tmp and /dev/shm are then in memory: each as large as one file may be
+            config["tmp_size"] = self.limits.file_size
         if self.mode in ("root-ns", "user-ns") and self.python is None:
             config["binds"] = _kernel_paths()
         if self.mode == "root-ns" and self.python is None:

@@ -460,7 +460,7 @@ def _setup(config: dict[str, Any]) -> bool:  # pragma: no cover - runs in the ke
     if config.get("cgroup"):
         _join_cgroup(config["cgroup"])
     private_root = False
-    size = int(config["limits"]["as"])
+    size = int(config.get("tmp_size") or config["limits"]["as"])  # each private tmpfs
     if config.get("binds"):
         try:
             _private_root(config["binds"], config["hide"], config["workdir"], size)
