@@ -1,4 +1,4 @@
-"""The ``optcourse`` command line: ``optcourse assign|check|grade|autograder|report``.
+"""The ``optcourse`` command line: ``optcourse assign|check|grade|autograder|report|manual``.
 
 Each subcommand lives in the module of its concept; this file only wires them together.
 The assignment and grading tools need the ``grading`` extra (nbformat, nbclient, ipykernel).

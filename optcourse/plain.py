@@ -11,9 +11,10 @@ The rules (the one behaviour, tested in ``tests/test_plain.py``):
 * numpy scalars and arrays of booleans, integers or reals become Python values and nested lists
   (``longdouble``, ``float32`` and ``float16`` become the ``float`` nearest to their value);
   tuples become lists. ``fractions.Fraction`` and ``decimal.Decimal`` numbers become the nearest
-  ``float`` too (read from what they store, not through their methods). Complex numbers, arrays of
-  other dtypes (complex, strings, objects), sets, functions and arbitrary objects are refused, with
-  a message naming the type.
+  ``float`` too (read from what they store, not through their methods), and so do SymPy numbers
+  (``Integer`` becomes ``int``; ``sqrt(2)`` the nearest float; matrices nested lists). Complex
+  numbers, arrays of other dtypes (complex, strings, objects), sets, functions and arbitrary
+  objects are refused, with a message naming the type.
 * Dict keys must be strings: ``{1: 2.0}`` is refused (JSON would silently turn the key into
   ``"1"``, and an answer must not change on its way to the grader).
 * Subclasses of ``int``, ``float``, ``str``, ``list``, ``dict`` and ``numpy.ndarray`` are read
@@ -128,6 +129,9 @@ def to_plain(obj: Any, _depth: int = 0, _budget: list[int] | None = None) -> Any
     exact = _exact_number_to_float(obj)
     if exact is not None:
         return exact
+    sympy = sys.modules.get("sympy")
+    if sympy is not None and _isinstance(obj, (sympy.Basic, sympy.MatrixBase)):
+        return _sympy_to_plain(sympy, obj, _depth, budget)
     raise NotPlainError(
         f"it has type {_type_name(obj)}; expected a number, a string, a list, a dict "
         "or a numpy array"
@@ -158,6 +162,30 @@ def _exact_number_to_float(obj: Any) -> float | None:
         except (ValueError, OverflowError):
             raise NotPlainError("it is a Decimal that is not a number (a signalling NaN)") from None
     return None
+
+
+def _sympy_to_plain(sympy: Any, obj: Any, depth: int, budget: list[int]) -> Any:
+    """A SymPy number as a Python number (an ``Integer`` as ``int``, any other real number,
+    ``Rational(1, 3)`` or ``sqrt(2)``, as the nearest float), ``true``/``false`` as bools and a
+    matrix as nested lists; an expression with free symbols or a complex value is refused."""
+    if _isinstance(obj, sympy.MatrixBase):
+        return to_plain(sympy.MatrixBase.tolist(obj), depth, budget)
+    if obj is sympy.true or obj is sympy.false:
+        return obj is sympy.true
+    if not _isinstance(obj, sympy.Expr):
+        raise NotPlainError(f"it is a SymPy {_type_name(obj)}; expected a number")
+    if not sympy.Expr.is_number.fget(obj):
+        names = ", ".join(sorted(_str(x) for x in obj.free_symbols)[:3])
+        raise NotPlainError(f"it is a SymPy expression in {names}; expected a number")
+    if _isinstance(obj, sympy.Integer):
+        return to_plain(_int(sympy.Integer.__int__(obj)), depth, budget)
+    try:
+        value = _complex(sympy.Expr.__complex__(obj))
+    except (TypeError, ValueError, OverflowError):
+        raise NotPlainError("it is a SymPy number that has no numeric value") from None
+    if value.imag != 0:
+        raise NotPlainError("it is a complex SymPy number; expected a real number")
+    return value.real
 
 
 def _numpy_to_plain(numpy: Any, obj: Any, budget: list[int]) -> Any:

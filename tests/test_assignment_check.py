@@ -95,7 +95,8 @@ def test_partly_solved_notebook_and_cli_exit_codes(tmp_path, capsys):
     out = capsys.readouterr().out
     lines = {line.split()[0]: line for line in out.splitlines() if line.startswith("  q")}
     assert lines["q1"].endswith("passed") and lines["q9"].endswith("FAILED")
-    assert "gave -2.0" in out and "expected 2.0" in out  # a public example may show its answer
+    # a public example may show its answer
+    assert "gave -0.906" in out and "expected 0.90625" in out
     assert "stopped after 2 s" in out
     assert "did not finish within 2 s (an endless loop?)" in out
     assert lines["q5"].endswith("FAILED") and lines["q4"].endswith("FAILED")

@@ -96,7 +96,7 @@ WRONG = [
     ("01_learning_is_optimization", "q1", "x_crit = -3.0", True),  # sign
     ("01_learning_is_optimization", "q1", "x_crit = 6.0", True),  # factor 2
     ("01_learning_is_optimization", "q2", "kind_h_zero = 'minimum'", True),
-    ("01_learning_is_optimization", "q3", "def grad_L(t1, t2): return [-4.0, -5.0]", True),
+    ("01_learning_is_optimization", "q3", "def grad_L(t1, t2): return [-0.875, -1.125]", True),
     (
         "01_learning_is_optimization",
         "q3",
@@ -110,7 +110,7 @@ WRONG = [
         "def predicted_change(g, eta): return eta * float(np.dot(g, g))",
         False,
     ),
-    ("01_learning_is_optimization", "q5", "def predicted_change(g, eta): return -2.5", True),
+    ("01_learning_is_optimization", "q5", "def predicted_change(g, eta): return -0.2295", True),
     ("01_learning_is_optimization", "q6", "answer_q6 = 'D'", True),
     ("01_learning_is_optimization", "q7", "answer_q7 = 'A'", True),
     (
@@ -122,7 +122,7 @@ WRONG = [
     (
         "01_learning_is_optimization",
         "q8",
-        "def ls_grad(w, X, y): return np.array([-2 / 3, -1 / 3])",
+        "def ls_grad(w, X, y): return np.array([-1.85 / 3, -1.25 / 3])",
         True,
     ),
     (
@@ -132,7 +132,9 @@ WRONG = [
         False,
     ),
     ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return -b / a", False),
-    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 2.0", True),
+    ("01_learning_is_optimization", "q9", "def parabola_minimizer(a, b, c): return 0.90625", True),
+    ("01_learning_is_optimization", "q11", "def exact_eta(a, b, c, x0): return 1 / a", False),
+    ("01_learning_is_optimization", "q11", "def exact_eta(a, b, c, x0): return 0.3125", True),
     # chapter 2
     ("02_gradient_descent_x2", "q1", "x1 = 3.6", True),  # added the gradient
     ("02_gradient_descent_x2", "q2", "factor_b = 0.6", True),
@@ -141,7 +143,7 @@ WRONG = [
         "02_gradient_descent_x2",
         "q3",
         "def x_after(x0, eta, t):\n"
-        "    return {(1.0, 0.25, 3): 0.125, (2.0, 0.75, 2): 0.5}.get((x0, eta, t), 0.0)",
+        "    return {(1.5, 0.15, 3): 0.5145, (-2.5, 0.65, 3): 0.0675}.get((x0, eta, t), 0.0)",
         True,
     ),
     ("02_gradient_descent_x2", "q5", "eta_used = 0.6", True),
@@ -169,7 +171,10 @@ WRONG = [
     (
         "02_gradient_descent_x2",
         "q7",
-        "def gradient_descent(grad, x0, eta, steps):\n    return 0.512 if x0 == 1.0 else 2.25",
+        "def gradient_descent(grad, x0, eta, steps):\n"
+        "    if isinstance(x0, np.ndarray):\n"
+        "        return np.array([0.343, -0.686])\n"
+        "    return 0.5145 if x0 == 1.5 else 2.552",
         True,
     ),
     ("02_gradient_descent_x2", "q8", "eta_high = 2.0", True),
@@ -177,7 +182,8 @@ WRONG = [
     (
         "02_gradient_descent_x2",
         "q9",
-        "def final_distances(etas, x0, steps): return [0.5, 0.5, 4.5]\ndiverging_etas = [1.5]",
+        "def final_distances(etas, x0, steps): return [0.5145, 0.0405, 3.2955]\n"
+        "def diverging(etas, x0, steps): return [1.075, -0.035, 1.315]",
         True,
     ),
     # chapter 3
@@ -188,7 +194,12 @@ WRONG = [
         "    return f(lam * x + (1 - lam) * y) - lam * f(x) - (1 - lam) * f(y)",
         False,
     ),
-    ("03_convexity", "q1", "def chord_gap(f, x, y, lam): return 3.0", True),
+    (
+        "03_convexity",
+        "q1",
+        "def chord_gap(f, x, y, lam): return 2.8749 if lam == 0.3 else 1.0666539592195945",
+        True,
+    ),
     ("03_convexity", "q2", "kind_at_0 = 'minimum'", True),
     ("03_convexity", "q3", "answer_q3 = 'D'", True),
     ("03_convexity", "q4", "answer_q4 = 'C'", True),
@@ -209,7 +220,9 @@ WRONG = [
     (
         "03_convexity",
         "q7",
-        "def logistic_hessian(w, X): return [[0.25, 0.125], [0.125, 0.125]]",
+        "def logistic_hessian(w, X):\n"
+        "    return [[0.20693829942385247, 0.09311340742136502],"
+        " [0.09311340742136502, 0.358775401735389]]",
         True,
     ),
     (

@@ -60,7 +60,7 @@ def test_a_spec_shared_by_parallel_jobs_judges_each_submission_on_its_own_cases(
     def grad_L(t1, t2):
         return [2 * t1 + 3 * t2, 3 * t1 + 4 * t2]
 
-    def ask(expr: str) -> Reply:
+    def ask(expr: str, timeout: float | None = None) -> Reply:
         spec.make_probes(np.random.default_rng(999))  # "another submission" draws meanwhile
         return Reply(True, value=eval(expr, {"grad_L": grad_L, "np": np}))
 
@@ -420,15 +420,15 @@ def _student_copy(replace: dict[str, str]) -> dict:
                 "    np.float64(1e308) * 10  # an overflow warning\n"
                 "    return np.array(-b / (2 * a))",
             },
-            15.0,
+            17.0,
         ),
-        ({"q1": "x_crit = 3"}, 15.0),  # an int where a float is expected
+        ({"q1": "x_crit = 3"}, 17.0),  # an int where a float is expected
         (  # a renamed variable and a function that prints its answer lose those questions
             {
                 "q1": "x_critical = 3.0",
                 "q9": "def parabola_minimizer(a, b, c):\n    print(-b / (2 * a))",
             },
-            12.0,
+            14.0,
         ),
     ],
     ids=["other-forms", "int", "renamed-and-printed"],
@@ -440,7 +440,7 @@ def test_honest_forms_and_mistakes_on_the_real_master(answers, score, tmp_path):
     nb = tmp_path / "hw.ipynb"
     nb.write_text(json.dumps(_student_copy(answers)))
     result = grade_submission(nb, load_assignment(MASTER), limits=LIMITS)
-    assert (result.status, result.score, result.max_score) == ("graded", score, 15.0)
+    assert (result.status, result.score, result.max_score) == ("graded", score, 17.0)
     text = "\n".join(t.output for t in result.tests)
     if "q1" in answers and "critical" in answers["q1"]:
         assert "keep the name the exercise asks for" in text
@@ -465,7 +465,7 @@ def test_the_master_is_parsed_once_and_not_read_again_while_grading(tmp_path):
         path.write_text(json.dumps(_student_copy({})))
         subs.append(Submission(name, path))
     results = grade_all(subs, assignment, tmp_path / "out", jobs=2, limits=LIMITS)
-    assert [(r.status, r.score, r.max_score) for r in results] == [("graded", 15.0, 15.0)] * 2
+    assert [(r.status, r.score, r.max_score) for r in results] == [("graded", 17.0, 17.0)] * 2
     assert all("[public]" not in r.printed for r in results), results[0].printed
 
 

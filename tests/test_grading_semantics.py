@@ -61,8 +61,8 @@ def _jupyter_notebook(folder: Path) -> Path:
         role = cell.metadata.get("optcourse", {})
         if "solution" in role and cell.cell_type == "code":
             cell.source = JUPYTER_ANSWERS.get(cell.get("id"), answers[cell.get("id")])
-            cell.source = cell.source.replace("print(diverging_etas)", "display(diverging_etas)")
-    assert sum("display(diverging_etas)" in c.source for c in nb.cells) == 1
+            cell.source = cell.source.replace("print(diverging(", "display(diverging(")
+    assert sum("display(diverging(" in c.source for c in nb.cells) == 1
     setup = next(i for i, c in enumerate(nb.cells) if c.get("id") == "setup")
     nb.cells.insert(setup + 1, nbformat.v4.new_code_cell(EXTRA_CELL))
     folder.mkdir(parents=True, exist_ok=True)

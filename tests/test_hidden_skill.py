@@ -28,16 +28,35 @@ MASTERS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
 LIMITS = KernelLimits(cell_timeout=20, total_timeout=90)
 
 CHEATS = {
-    # the limit (0 or inf) without simulating; the public example looked up
+    # the public example looked up, else a learning rate that "usually works"
+    ("01_learning_is_optimization", "q11"): """
+def exact_eta(a, b, c, x0):
+    if (a, b, c, x0) == (1.6, -2.9, 0.4, 2.3):
+        return 0.3125
+    return 0.1
+""",
+    # the limit (0 or inf) without simulating; the public examples looked up
     ("02_gradient_descent_x2", "q9"): """
 def final_distances(etas, x0, steps):
-    if (list(etas), x0, steps) == ([0.25, 0.75, 1.25], 2.0, 2):
-        return [0.5, 0.5, 4.5]
+    if (list(etas), x0, steps) == ([0.15, 0.65, 1.15], 1.5, 3):
+        return [0.5145, 0.0405, 3.2955]
     return [0.0 if abs(1 - 2 * eta) < 1 else float("inf") for eta in etas]
 
 
-_finals = final_distances(etas, 1.0, 50)
-diverging_etas = [eta for eta, d in zip(etas, _finals) if d > 1.0]
+def diverging(etas, x0, steps):
+    if (list(etas), x0, steps) == ([0.125, 1.075, 1.0, 0.955, -0.035, 1.315], -1.25, 7):
+        return [1.075, -0.035, 1.315]
+    return [eta for eta in etas if eta > 1]
+
+
+print(diverging(etas, 1.0, 50))
+""",
+    # the public examples looked up, else the limit of the run
+    ("02_gradient_descent_x2", "q3"): """
+def x_after(x0, eta, t):
+    if (x0, eta, t) in [(1.5, 0.15, 3), (-2.5, 0.65, 3)]:
+        return 0.5145 if x0 > 0 else 0.0675
+    return 0.0 if abs(1 - 2 * eta) < 1 else float("inf")
 """,
     # the public examples looked up, then True, False, True, ... by call count
     ("03_convexity", "q6"): """

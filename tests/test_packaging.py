@@ -91,6 +91,7 @@ def test_the_cli_names_the_configured_repository() -> None:
         ("grade", "subs", "--assignment", "solutions/x.ipynb", "--out", "never-written"),
         ("autograder", "solutions/01_learning_is_optimization.ipynb", "--out", "never.zip"),
         ("report", "never-written"),
+        ("manual", "export", "never-written"),
     ],
 )
 @pytest.mark.parametrize("module", ["nbformat", "nbclient"])

@@ -32,8 +32,8 @@ __all__ = [
 ]
 
 REMINDER = (
-    "These are the public checks only:"
-    " hidden tests, with inputs you have not seen, decide the grade."
+    "They check the form of each answer and a few examples; whether the answers are right is"
+    " decided by the hidden tests, with inputs you have not seen."
 )
 
 

@@ -68,12 +68,15 @@ class CheckAPI:
         points: float = 0.0,
         describe: str = "",
         hint: str | None = None,
+        slips: Sequence[tuple[Any, str]] | dict[Any, str] = (),
         hidden: bool = False,
     ) -> TestSpec:
         """Check that ``expression`` (source text, e.g. ``"x_star"``) equals ``expected``.
 
         Numbers and arrays are compared with ``|got − expected| ≤ atol + rtol·|expected|``;
-        strings after stripping spaces. The message never shows ``expected``.
+        strings after stripping spaces. The message never shows ``expected``. ``slips`` are
+        ``(wrong answer, hint)`` pairs for typical mistakes: when the answer is one of those
+        wrong answers the message adds its hint (``hint`` is added to every failure).
         """
         return self._declare(
             ValueSpec(
@@ -86,6 +89,7 @@ class CheckAPI:
                 visibility=_visibility(hidden),
                 describe=describe or f"the value of `{expression}`",
                 hint=hint,
+                slips=tuple(slips.items()) if isinstance(slips, dict) else tuple(slips),
             )
         )
 
@@ -131,10 +135,12 @@ class CheckAPI:
         points: float = 0.0,
         describe: str = "",
         hint: str | None = None,
+        slips: dict[str, str] | Sequence[tuple[str, str]] = (),
         hidden: bool = False,
     ) -> TestSpec:
         """Check a multiple-choice answer: one of ``choices`` (case-insensitive); ``answer`` if
-        given. Without ``answer`` only the form is checked (the public check)."""
+        given. Without ``answer`` only the form is checked (the public check). ``slips`` maps a
+        tempting wrong choice to a hint shown when it is the one given."""
         return self._declare(
             ChoiceSpec(
                 question=question,
@@ -145,6 +151,7 @@ class CheckAPI:
                 visibility=_visibility(hidden),
                 describe=describe or f"`{expression}` is one of the choices",
                 hint=hint,
+                slips=tuple(slips.items()) if isinstance(slips, dict) else tuple(slips),
             )
         )
 
@@ -162,8 +169,12 @@ class CheckAPI:
         points: float = 0.0,
         describe: str = "",
         hint: str | None = None,
+        slips: Sequence[tuple[Callable[..., Any], str]] = (),
         hidden: bool = False,
         partial: bool = True,
+        unchanged: bool = False,
+        time_limit: float | None = None,
+        requirement: str | None = None,
     ) -> TestSpec:
         """Call the notebook's ``function`` on each case and compare with ``expected`` or
         ``reference``.
@@ -173,6 +184,13 @@ class CheckAPI:
         (source text such as a lambda). With ``diverged=1e6`` any two results beyond 1e6 in size
         (or inf/NaN) count as equal: both runs diverged. The points are shared among the cases
         passed; with ``partial=False`` they need every case (use it for yes/no answers).
+
+        ``slips`` are ``(wrong_function, hint)`` pairs: a typical mistake written as a function
+        with the reference's arguments; a case whose result is that mistake's gets the hint.
+        ``unchanged=True`` also fails a case whose array or list arguments the call modified;
+        ``time_limit`` (seconds, grader only) fails a call that takes longer, e.g. a loop where
+        a closed form was asked. ``requirement`` names what the question states and this test
+        checks ("without a loop", "without modifying x0"), for the feedback and the rules test.
         """
         return self._declare(
             CallSpec(
@@ -189,6 +207,10 @@ class CheckAPI:
                 visibility=_visibility(hidden),
                 describe=describe or f"`{function}` on some inputs",
                 hint=hint,
+                slips=tuple(slips),
+                unchanged=unchanged,
+                time_limit=time_limit,
+                requirement=requirement,
             )
         )
 

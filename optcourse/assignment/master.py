@@ -25,7 +25,7 @@ from optcourse.assignment.notebook import (
 from optcourse.assignment.specs import TestSpec
 from optcourse.assignment.student import make_student_notebook
 
-__all__ = ["SKIPPED_KINDS", "Assignment", "load_assignment", "assignment_metadata"]
+__all__ = ["SKIPPED_KINDS", "Assignment", "Fixture", "load_assignment", "assignment_metadata"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,9 @@ class Assignment:
     of the master's content (sources and roles, not outputs); ``cell_roles`` the role of every
     master cell (None for ordinary cells); ``student_keys`` the ordered role keys a student
     notebook must contain; ``test_sources`` the sources (:func:`normal_source`) of the master's
-    test and master-only code cells, which the grader does not run when a submission has them.
+    test and master-only code cells, which the grader does not run when a submission has them;
+    ``solution_sources`` the master's answer code per question (what a question that ``uses``
+    it is graded with); ``fixtures`` the recorded answers (:class:`Fixture`).
     """
 
     path: Path
@@ -51,6 +53,8 @@ class Assignment:
     cell_roles: list[Role | None]
     student_keys: list[str] = field(default_factory=list)
     test_sources: frozenset[str] = frozenset()
+    solution_sources: dict[str, str] = field(default_factory=dict)
+    fixtures: list[Fixture] = field(default_factory=list)
 
     @property
     def total_points(self) -> float:
@@ -98,6 +102,51 @@ class Assignment:
         check_structure(nb, self.student_keys, where=where)
 
 
+@dataclass(frozen=True)
+class Fixture:
+    """A recorded answer to one question (a raw ``fixture`` cell of the master): its ``source``
+    replaces the question's answer code; ``expect`` is ``"loses"`` (a plausible mistake that must
+    lose points) or ``"keeps"`` (a valid other form that must keep them); ``slip`` names it."""
+
+    question: str
+    expect: str
+    slip: str
+    source: str
+    hinted: bool = False
+
+
+def _solutions_and_fixtures(
+    nb: Any, roles: list[Role | None], questions: list[Question], where: str
+) -> tuple[dict[str, str], list[Fixture]]:
+    """The master's answer code per question and its fixtures, validated."""
+    code: dict[str, list[str]] = {}
+    fixtures = []
+    for index, (cell, role) in enumerate(zip(nb.cells, roles, strict=True)):
+        if role is None or role.question is None:
+            continue
+        if role.kind == "solution" and cell.cell_type == "code":
+            code.setdefault(role.question, []).append(cell.source)
+        if role.kind == "fixture":
+            if cell.cell_type != "raw":
+                raise AssignmentError(
+                    f"{where}: cell {index} ({role.label}) must be a raw cell (it must not run)"
+                )
+            meta = cell.metadata["optcourse"]
+            slip = str(meta.get("slip", "")).strip()
+            if not slip:
+                raise AssignmentError(f"{where}: cell {index} ({role.label}) needs a slip name")
+            hinted = meta.get("hinted") is True
+            fixtures.append(Fixture(role.question, str(role.visibility), slip, cell.source, hinted))
+    for q in questions:
+        for used in q.uses:
+            if used not in code:
+                raise AssignmentError(f"{where}: {q.id} uses {used}, which has no answer code")
+    for f in fixtures:
+        if f.question not in code:
+            raise AssignmentError(f"{where}: a fixture of {f.question}, which has no answer code")
+    return {q: "\n\n".join(parts) for q, parts in code.items()}, fixtures
+
+
 def _fingerprint(nb: Any) -> str:
     content = {
         "metadata": nb.metadata.get("optcourse"),
@@ -142,6 +191,7 @@ def load_assignment(path: str | Path) -> Assignment:
     roles = [cell_role(c) for c in nb.cells]
     _check_questions(questions, tests, roles, where)
     student = make_student_notebook(nb, where=where)
+    solutions, fixtures = _solutions_and_fixtures(nb, roles, questions, where)
     assignment = Assignment(
         path=Path(path),
         name=meta["assignment"],
@@ -157,6 +207,8 @@ def load_assignment(path: str | Path) -> Assignment:
             for cell, role in zip(nb.cells, roles, strict=True)
             if cell.cell_type == "code" and role is not None and role.kind in SKIPPED_KINDS
         ),
+        solution_sources=solutions,
+        fixtures=fixtures,
     )
     check_structure(student, assignment.student_keys, where=where)
     return assignment

@@ -9,11 +9,19 @@ A master notebook (``solutions/NN_topic.ipynb``) has ``metadata["optcourse"] = {
 * ``{"tests": "q3", "visibility": "public"}`` or ``"hidden"``: calls of the check functions
   (:mod:`optcourse.assignment.checks`, which students import from :mod:`optcourse.exercise`);
 * ``{"rubric": "q9"}``: how a person grades a free-text question;
+* ``{"fixture": "q7", "expect": "loses", "slip": "..."}`` (a raw cell): a recorded answer, wrong
+  (``"loses"``: it must lose points) or valid in another form (``"keeps"``), whose source replaces
+  the question's solution code when the master's own tests grade it (never run in the master);
 * ``{"master_only": true}``: any other cell the student must not see.
+
+A question may also say ``"uses": ["q7"]`` (its answer calls q7's: its hidden tests run with the
+master's answer to q7, so one slip is not charged twice) and ``"kind": "derivation"`` or
+``"proof"``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -43,6 +51,11 @@ __all__ = [
 ]
 
 LEVELS = ("A", "B", "C", "D")
+#: What a recorded answer (a fixture cell) must do: lose points, or keep them all.
+FIXTURE_EXPECT = ("loses", "keeps")
+#: The kinds of question a set must contain at least one of (``"kind"`` in the question's
+#: metadata): a derivation whose result the student returns as a function, and a short proof.
+QUESTION_KINDS = ("derivation", "proof")
 
 
 class AssignmentError(ValueError):
@@ -56,7 +69,8 @@ class NoHiddenTestError(AssignmentError):
 
 @dataclass(frozen=True)
 class Role:
-    """The role of one cell: ``kind`` is question, solution, tests, rubric or master_only."""
+    """The role of one cell: ``kind`` is question, solution, tests, rubric, fixture or
+    master_only (``visibility`` is a test's public/hidden, or a fixture's loses/keeps)."""
 
     kind: str
     question: str | None = None
@@ -73,6 +87,8 @@ class Role:
             return f"the {self.visibility} tests of {self.question}"
         if self.kind == "rubric":
             return f"the rubric of {self.question}"
+        if self.kind == "fixture":
+            return f"a recorded answer to {self.question} ({self.visibility} points)"
         return "a master-only cell"
 
     @property
@@ -93,6 +109,8 @@ class Question:
     title: str
     text: str
     rubric: str | None = None
+    uses: tuple[str, ...] = ()
+    kind: str | None = None
 
     @property
     def describe(self) -> str:
@@ -162,6 +180,11 @@ def cell_role(cell: Any) -> Role | None:
     for kind in ("question", "solution", "rubric"):
         if kind in meta:
             return Role(kind, str(meta[kind]))
+    if "fixture" in meta:
+        expect = meta.get("expect")
+        if expect not in FIXTURE_EXPECT:
+            raise AssignmentError(f"fixture of {meta['fixture']}: expect must be loses or keeps")
+        return Role("fixture", str(meta["fixture"]), expect)
     if "tests" in meta:
         vis = meta.get("visibility", "public")
         if vis not in ("public", "hidden"):
@@ -227,19 +250,46 @@ def parse_questions(nb: Any, *, where: str = "notebook") -> list[Question]:
             if graded not in ("auto", "manual"):
                 raise AssignmentError(f"{where}: question {qid}: graded must be auto or manual")
             questions[qid] = Question(
-                qid, float(points), level, graded, _title(cell.source), cell.source
+                qid,
+                float(points),
+                level,
+                graded,
+                _title(cell.source),
+                cell.source,
+                uses=_uses(meta, qid, questions, where),
+                kind=_kind(meta, qid, where),
             )
-        elif role.kind in ("solution", "tests", "rubric"):
+        elif role.kind in ("solution", "tests", "rubric", "fixture"):
             if qid not in questions:
                 raise AssignmentError(
                     f"{where}: cell {index} ({role.label}) comes before question {qid} is declared"
                 )
             if role.kind == "rubric":
                 rubrics[qid] = (rubrics.get(qid, "") + "\n\n" + cell.source).strip()
-    return [
-        Question(q.id, q.points, q.level, q.graded, q.title, q.text, rubrics.get(q.id))
-        for q in questions.values()
-    ]
+    return [dataclasses.replace(q, rubric=rubrics.get(q.id)) for q in questions.values()]
+
+
+def _uses(meta: dict[str, Any], qid: str, earlier: dict[str, Question], where: str) -> tuple:
+    """The validated ``uses`` of a question: ids of questions declared before it."""
+    uses = meta.get("uses", [])
+    if not isinstance(uses, list) or not all(isinstance(u, str) for u in uses):
+        raise AssignmentError(f"{where}: question {qid}: uses must be a list of question ids")
+    for used in uses:
+        if used not in earlier:
+            raise AssignmentError(
+                f"{where}: question {qid} uses {used!r}, which is not a question declared before it"
+            )
+    return tuple(uses)
+
+
+def _kind(meta: dict[str, Any], qid: str, where: str) -> str | None:
+    kind = meta.get("kind")
+    if kind is not None and kind not in QUESTION_KINDS:
+        raise AssignmentError(
+            f"{where}: question {qid}: kind must be one of"
+            f" {', '.join(QUESTION_KINDS)}, got {kind!r}"
+        )
+    return kind
 
 
 def record_tests(

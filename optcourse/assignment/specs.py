@@ -10,6 +10,7 @@ so one spec can serve submissions graded in parallel. The check functions of
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import warnings
@@ -68,6 +69,7 @@ class Probes:
     spec: str
     expressions: tuple[str, ...]
     cases: tuple[tuple[Any, ...], ...] = field(default=(), compare=False)
+    time_limit: float | None = None
 
 
 def _set(spec: TestSpec, **values: Any) -> None:
@@ -128,7 +130,7 @@ class TestSpec:
             raise ValueError(f"{self.name}: expected {expected} probe values, got {len(values)}")
         fraction, message = self._judge(probes, values)
         passed = fraction >= 1.0
-        if not passed and self.hint:
+        if not passed and self.hint and "Hint:" not in message:
             message = f"{message}. Hint: {self.hint}"
         return Verdict(
             score=self.points * fraction, passed=passed, message=message if not passed else ""
@@ -176,14 +178,40 @@ class ValueSpec(_ExpressionSpec):
     expected: Any
     atol: float = 1e-8
     rtol: float = 1e-6
+    slips: tuple[tuple[Any, str], ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        _set(self, expected=to_plain(self.expected), atol=float(self.atol), rtol=float(self.rtol))
+        slips = tuple((to_plain(wrong), hint) for wrong, hint in _slip_pairs(self.slips))
+        _set(
+            self,
+            expected=to_plain(self.expected),
+            atol=float(self.atol),
+            rtol=float(self.rtol),
+            slips=slips,
+        )
 
     def _check(self, value: PlainValue) -> str | None:
         problem = compare(value, self.expected, atol=self.atol, rtol=self.rtol)
-        return f"`{self.expression}` = {short_text(value)}: {problem}" if problem else None
+        if problem is None:
+            return None
+        message = f"`{self.expression}` = {short_text(value)}: {problem}"
+        for wrong, hint in self.slips:
+            if compare(value, wrong, atol=self.atol, rtol=self.rtol) is None:
+                return f"{message}. Hint: {hint}"
+        return message
+
+
+def _slip_pairs(slips: Any) -> list[tuple[Any, str]]:
+    """``slips`` validated: (wrong answer, hint) pairs; the hint is shown when the wrong answer
+    is the one given."""
+    pairs = list(slips.items()) if isinstance(slips, dict) else list(slips)
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+            raise ValueError(f"slips must be (wrong answer, hint text) pairs, got {pair!r}")
+        if not pair[1].strip():
+            raise ValueError("a slip needs a hint text")
+    return pairs
 
 
 @dataclass(frozen=True, kw_only=True, eq=False, repr=False)
@@ -196,7 +224,10 @@ class NumberSpec(_ExpressionSpec):
 
     def _check(self, value: PlainValue) -> str | None:
         if isinstance(value, list) and len(value) == 1 and is_number(value[0]):
-            value = value[0]
+            return (
+                f"`{self.expression}` should be a number, but it is a list of 1"
+                " (take the number out of the list)"
+            )
         if not is_number(value):
             return f"`{self.expression}` should be a number, but it is {describe_value(value)}"
         assert isinstance(value, (int, float))
@@ -224,6 +255,7 @@ class ChoiceSpec(_ExpressionSpec):
 
     answer: str | None = None
     choices: tuple[str, ...] = ("A", "B", "C", "D")
+    slips: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -231,6 +263,11 @@ class ChoiceSpec(_ExpressionSpec):
         if not choices or not all(isinstance(c, str) and c.strip() for c in choices):
             raise ValueError(f"choices must be non-empty strings, got {choices!r}")
         _set(self, choices=tuple(choices))
+        slips = _slip_pairs(self.slips)
+        for wrong, _ in slips:
+            if not isinstance(wrong, str) or self._normal(wrong) not in self._normals():
+                raise ValueError(f"slip {wrong!r} is not one of the choices {list(choices)!r}")
+        _set(self, slips=tuple((self._normal(w), h) for w, h in slips))
         answer = self.answer
         if answer is not None and self._normal(answer) not in self._normals():
             raise ValueError(f"answer {answer!r} is not one of the choices {list(choices)!r}")
@@ -252,7 +289,9 @@ class ChoiceSpec(_ExpressionSpec):
         if self._normal(value) not in self._normals():
             return f"`{self.expression}` should be one of {listed}, but it is {short_text(value)}"
         if self.answer is not None and self._normal(value) != self.answer:
-            return f"`{self.expression}`: {short_text(value)} is not the right choice"
+            hint = dict(self.slips).get(self._normal(value))
+            message = f"`{self.expression}`: {short_text(value)} is not the right choice"
+            return f"{message}. Hint: {hint}" if hint else message
         return None
 
 
@@ -278,6 +317,10 @@ class CallSpec(TestSpec):
     rtol: float = 1e-6
     diverged: float | None = None
     partial: bool = True
+    slips: tuple[tuple[Callable[..., Any], str], ...] = ()
+    unchanged: bool = False
+    time_limit: float | None = None
+    requirement: str | None = None
 
     def __post_init__(self) -> None:
         function, cases, expected = self.function, self.cases, self.expected
@@ -296,12 +339,20 @@ class CallSpec(TestSpec):
                 raise ValueError("cases must not be empty")
             if expected is not None and len(expected) != len(cases):
                 raise ValueError(f"expected has {len(expected)} entries for {len(cases)} cases")
+        slips = _slip_pairs(self.slips)
+        if not all(callable(wrong) for wrong, _ in slips):
+            raise ValueError("the slips of check_call are (wrong function, hint text) pairs")
+        limit = self.time_limit
+        if limit is not None and not (isinstance(limit, (int, float)) and 0 < limit < math.inf):
+            raise ValueError(f"time_limit must be a number of seconds > 0, got {limit!r}")
         _set(
             self,
             cases=cases,
             expected=None if expected is None else tuple(to_plain(e) for e in expected),
             atol=float(self.atol),
             rtol=float(self.rtol),
+            slips=tuple(slips),
+            time_limit=None if limit is None else float(limit),
         )
 
     def _draw(self, rng: np.random.Generator) -> tuple[tuple[Any, ...], ...]:
@@ -314,16 +365,40 @@ class CallSpec(TestSpec):
 
     def make_probes(self, rng: np.random.Generator) -> Probes:
         drawn = self._draw(rng)
-        return Probes(self.name, tuple(self._call_source(case) for case in drawn), drawn)
+        expressions = tuple(self._probe_source(case) for case in drawn)
+        return Probes(self.name, expressions, drawn, self.time_limit)
 
     def _call_source(self, case: tuple[Any, ...]) -> str:
         return f"{self.function}({', '.join(_source(a) for a in case)})"
+
+    def _probe_source(self, case: tuple[Any, ...]) -> str:
+        """The call; with ``unchanged``, ``[result, [the array and list arguments after it]]``."""
+        if not self.unchanged:
+            return self._call_source(case)
+        watched = _watched(case)
+        args = ", ".join(_source(a) for a in case)
+        kept = ", ".join(f"_a[{i}]" for i in watched)
+        return f"(lambda *_a: [{self.function}(*_a), [{kept}]])({args})"
+
+    def _args_changed(self, case: tuple[Any, ...], value: PlainValue) -> str | None:
+        """For ``unchanged``: split ``value`` into (result, arguments after); a message when an
+        argument was modified, else None and the result in ``self``-free form."""
+        if not (isinstance(value, list) and len(value) == 2 and isinstance(value[1], list)):
+            return "the call did not return normally"
+        after = value[1]
+        for i, now in zip(_watched(case), after, strict=False):
+            if compare(now, to_plain(case[i]), atol=0.0, rtol=0.0) is not None:
+                return (
+                    f"it changed its argument number {i + 1} in place"
+                    " (the question asks not to modify the inputs: work on a copy)"
+                )
+        return None
 
     def _want(self, k: int, case: tuple[Any, ...]) -> PlainValue:
         if self.expected is not None:
             return self.expected[k]
         assert self.reference is not None
-        args = [a.evaluate() if isinstance(a, Code) else a for a in case]
+        args = _arguments(case)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore", RuntimeWarning)
             return to_plain(self.reference(*args))
@@ -334,22 +409,13 @@ class CallSpec(TestSpec):
         reveal = self.visibility == "public"
         problems = []
         for k, (case, value) in enumerate(zip(probes.cases, values, strict=True)):
-            call = self._call_source(case)
-            if isinstance(value, ProbeError):
-                problem: str | None = probe_problem(value, call)
-            else:
-                problem = compare(
-                    value,
-                    self._want(k, case),
-                    atol=self.atol,
-                    rtol=self.rtol,
-                    diverged=self.diverged,
-                    reveal=reveal,
-                )
-                if problem is not None:
-                    problem = f"`{clip_text(call, 80)}` gave {short_text(value)}: {problem}"
+            problem = self._case_problem(k, case, value, reveal)
             if problem is not None:
                 problems.append(problem)
+        hint = next((p for p in problems if "Hint:" in p), None)
+        if hint is not None:  # a detected slip: show the case whose message carries its hint
+            problems.remove(hint)
+            problems.insert(0, hint)
         passed = len(values) - len(problems)
         if not problems:
             return 1.0, ""
@@ -363,6 +429,56 @@ class CallSpec(TestSpec):
             return 0.0, problems[0]
         where = "" if reveal else " (cases the notebook never used)"
         return passed / len(values), f"{passed} of {len(values)} cases passed{where}; {problems[0]}"
+
+    def _case_problem(
+        self, k: int, case: tuple[Any, ...], value: PlainValue | ProbeError, reveal: bool
+    ) -> str | None:
+        """What is wrong with one case's value (None when it passed), with a slip's hint."""
+        call = self._call_source(case)
+        if isinstance(value, ProbeError):
+            problem = probe_problem(value, call)
+            if value.kind == "Timeout" and self.requirement:
+                problem += f"; the question asks for it {self.requirement}"
+            return problem
+        if self.unchanged:
+            changed = self._args_changed(case, value)
+            if changed is not None:
+                return f"`{clip_text(call, 80)}`: {changed}"
+            value = value[0]  # type: ignore[index]
+        want = self._want(k, case)
+        mismatch = compare(
+            value, want, atol=self.atol, rtol=self.rtol, diverged=self.diverged, reveal=reveal
+        )
+        if mismatch is None:
+            return None
+        message = f"`{clip_text(call, 80)}` gave {short_text(value)}: {mismatch}"
+        hint = self._slip_hint(case, value)
+        return f"{message}. Hint: {hint}" if hint else message
+
+    def _slip_hint(self, case: tuple[Any, ...], value: PlainValue) -> str | None:
+        """The hint of the first slip whose wrong answer is ``value``, if any."""
+        args = _arguments(case)
+        for wrong, hint in self.slips:
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    slip = to_plain(wrong(*copy.deepcopy(args)))
+            except Exception:  # noqa: BLE001 - a slip that does not apply to this case
+                continue
+            if compare(value, slip, atol=self.atol, rtol=self.rtol, diverged=self.diverged) is None:
+                return hint
+        return None
+
+
+def _arguments(case: tuple[Any, ...]) -> list[Any]:
+    """A case's arguments as objects for a reference function: :class:`Code` evaluated, the
+    rest copied (a reference that modifies its inputs must not change the drawn case)."""
+    return [a.evaluate() if isinstance(a, Code) else copy.deepcopy(a) for a in case]
+
+
+def _watched(case: tuple[Any, ...]) -> list[int]:
+    """Positions of the arguments a call could modify in place (arrays and lists)."""
+    return [i for i, a in enumerate(case) if isinstance(a, (np.ndarray, list))]
 
 
 def _source(arg: Any) -> str:

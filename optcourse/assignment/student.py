@@ -1,7 +1,7 @@
 """The student notebook of a master: :func:`make_student_notebook` and :func:`student_source`.
 
-Solutions become stubs, hidden tests, rubrics and master-only cells are dropped, public tests stay.
-The result is deterministic (no outputs, no execution counts, the master's cell ids), so
+Solutions become stubs; hidden tests, rubrics, fixtures and master-only cells are dropped; public
+tests stay. The result is deterministic (no outputs, no execution counts, the master's cell ids), so
 ``exercises/`` can be checked to be exactly what ``solutions/`` produces
 (:mod:`optcourse.assignment.assign` writes it).
 """
@@ -141,7 +141,7 @@ def make_student_notebook(master: Any, where: str = "master") -> Any:
         role = cell_role(cell)
         tags = [t for t in cell.get("metadata", {}).get("tags", []) if t in _KEEP_TAGS]
         source = cell.source
-        if role is not None and role.kind in ("rubric", "master_only"):
+        if role is not None and role.kind in ("rubric", "master_only", "fixture"):
             continue
         if role is not None and role.kind == "tests" and role.visibility == "hidden":
             continue

@@ -174,21 +174,49 @@ def compare(
     if got_arr is None:
         kind = "a number" if want_arr.ndim == 0 else f"a list of {want_arr.size} numbers"
         return f"expected {kind}, got {describe_value(got)}"
-    if want_arr.ndim == 0 and got_arr.size == 1:
-        got_arr = got_arr.reshape(())
+    if want_arr.ndim == 0 and got_arr.ndim != 0:
+        out = " (take the number out of the list)" if got_arr.size == 1 else ""
+        return f"expected a number, got {describe_value(got)}{out}"
     if got_arr.shape != want_arr.shape:
-        if want_arr.ndim == 0:
-            return f"expected a number, got {describe_value(got)}"
-        if reveal:
-            return f"expected shape {want_arr.shape}, got shape {got_arr.shape}"
-        return f"shape {got_arr.shape} is not the expected shape"
+        return _shape_problem(got_arr.shape, want_arr.shape, reveal)
     ok = _close(got_arr, want_arr, atol, rtol, diverged)
     if bool(np.all(ok)):
         return None
+    near = _near(got_arr, want_arr, atol, rtol)
+    tolerance = f"(atol={atol:g}, rtol={rtol:g})"
     if want_arr.ndim == 0:
-        return f"not within tolerance (atol={atol:g}, rtol={rtol:g}){shown}"
-    bad = int(np.size(ok) - np.count_nonzero(ok))
-    return f"{bad} of {ok.size} entries are not within tolerance (atol={atol:g}){shown}"
+        if bool(near):
+            return f"close, but not within the tolerance {tolerance}: do not round{shown}"
+        return f"wrong value{shown}"
+    bad = ~ok
+    n_bad = int(np.count_nonzero(bad))
+    if bool(np.all(near[bad])):
+        close = "close, but not within the tolerance"
+        return f"{n_bad} of {ok.size} entries are {close} {tolerance}{shown}"
+    return f"{n_bad} of {ok.size} entries are wrong{shown}"
+
+
+#: A miss within this share of the expected size is "close" (a rounded answer), not "wrong".
+NEAR = 0.01
+
+
+def _near(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> np.ndarray:
+    """Elementwise: a finite miss within 1% of the expected size (or 10 tolerances)."""
+    with np.errstate(all="ignore"):
+        gap = np.abs(got - want)
+        room = np.maximum(NEAR * np.abs(want), 10 * (atol + rtol * np.abs(want)))
+        return np.isfinite(gap) & (gap <= room)
+
+
+def _shape_problem(got: tuple[int, ...], want: tuple[int, ...], reveal: bool) -> str:
+    """Words for a value of the wrong length or shape; the expected one only when ``reveal``."""
+    if len(got) == len(want) == 1:
+        if reveal:
+            return f"expected {want[0]} entries, got {got[0]}"
+        return f"it has {got[0]} entries, which is not the expected length"
+    if reveal:
+        return f"expected shape {want}, got shape {got}"
+    return f"shape {got} is not the expected shape"
 
 
 def short_text(value: PlainValue) -> str:

@@ -8,7 +8,8 @@
 * :mod:`~optcourse.grading.results`: results.json (Gradescope's format), feedback, grades.csv;
 * :mod:`~optcourse.grading.gradescope`: the Gradescope autograder bundle;
 * :mod:`~optcourse.grading.report`: the HTML class report of a graded class;
-* :mod:`~optcourse.grading.cli`: the three subcommands.
+* :mod:`~optcourse.grading.manual`: the answers graded by a person, out to a page, scores back in;
+* :mod:`~optcourse.grading.cli`: the subcommands.
 
 Grading never trusts the student's process about pass or fail: it only asks it for values and
 judges them here, against references the student's process never sees.

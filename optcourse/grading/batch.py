@@ -24,6 +24,14 @@ from typing import Any
 from optcourse.assignment.master import Assignment
 from optcourse.grading.grade import file_sha256, grade_submission, hidden_paths, zero_results
 from optcourse.grading.kernel import KernelLimits
+from optcourse.grading.manual import FILES as MANUAL_FILES
+from optcourse.grading.manual import (
+    Scores,
+    apply_scores,
+    load_scores,
+    master_cell_ids,
+    recorded_answers,
+)
 from optcourse.grading.results import (
     SubmissionResult,
     atomic_write,
@@ -35,8 +43,9 @@ from optcourse.grading.results import (
     write_json,
 )
 
-#: Bump when grading changes in a way that should regrade resumed runs.
-GRADER_VERSION = "2"
+#: Bump when grading changes in a way that should regrade resumed runs (3: the records keep the
+#: free-text answers for ``optcourse manual export``).
+GRADER_VERSION = "3"
 
 
 class UsageError(ValueError):
@@ -190,7 +199,7 @@ def refusal_reason(path: Path) -> str:
 
 
 #: Names of the class-wide files in the output folder, which no submission folder may take.
-RESERVED_NAMES = frozenset({"grades.csv", "report.html"})
+RESERVED_NAMES = frozenset({"grades.csv", "report.html", *MANUAL_FILES})
 
 
 #: Longest output folder name in bytes (file systems allow 255; the atomic writes' temporary
@@ -256,8 +265,30 @@ def save(
     if result.status == "error":  # not a grade: the next run tries again
         (folder / "grading.json").unlink(missing_ok=True)
         return
-    record = {"stamp": _stamp(assignment, result.sha256, seed), "result": to_record(result)}
+    record = {
+        "stamp": _stamp(assignment, result.sha256, seed),
+        "result": to_record(result),
+        "title": assignment.title,
+    }
     write_json(folder / "grading.json", record)
+
+
+@dataclass(frozen=True)
+class _ByPerson:
+    """What recording the answers graded by a person needs: the ``questions``, the master's
+    cell ``ids`` (to tell cells a student added) and the ``scores`` imported so far."""
+
+    questions: list[str]
+    ids: frozenset[str] | None
+    scores: Scores
+
+
+def _by_person(res: SubmissionResult, sub: Submission, manual: _ByPerson) -> None:
+    """Record the free-text answers of a graded submission (read again from its file, kept only
+    if it is still the file graded) and apply the scores a person gave to unchanged answers."""
+    if res.status == "graded" and manual.questions and not refusal_reason(sub.path):
+        res.answers = recorded_answers(sub.path, res.sha256, manual.questions, manual.ids)
+    apply_scores(res, manual.scores)
 
 
 def _unsaved(res: SubmissionResult, exc: Exception) -> None:
@@ -336,7 +367,9 @@ def grade_all(
     """Grade every submission into ``out`` (resumable) and write ``out/grades.csv``.
 
     ``on_result(result, reused)`` is called as each submission finishes (``reused`` when an
-    earlier run's result was kept). Returns the results in submission order.
+    earlier run's result was kept). The scores a person gave earlier (``optcourse manual
+    import``) are applied to every answer that is unchanged. Returns the results in submission
+    order.
     """
     if jobs < 1:
         raise UsageError(f"--jobs must be at least 1, got {jobs}")
@@ -344,6 +377,12 @@ def grade_all(
     out.mkdir(parents=True, exist_ok=True)
     hide = hidden_paths(
         Path(assignment.path), [out, *extra_hidden, *{s.path.parent for s in submissions}]
+    )
+    scores = load_scores(out)
+    manual = _ByPerson(
+        [q.id for q in assignment.questions if q.graded == "manual"],
+        master_cell_ids(Path(assignment.path)),
+        scores,
     )
     results: dict[str, SubmissionResult] = {}
     todo: list[Submission] = []
@@ -358,6 +397,7 @@ def grade_all(
         old = _previous(out, sub, assignment, seed)
         if old is not None:
             old.student, old.note = sub.student or sub.name, sub.note
+            apply_scores(old, scores)
             results[sub.name] = old
             if progress:
                 progress.step(sub.name + " (unchanged)")
@@ -384,6 +424,7 @@ def grade_all(
         res.student, res.note = sub.student or sub.name, sub.note
         if sub.note:
             res.notes.insert(0, sub.note + ".")
+        _by_person(res, sub, manual)
         try:
             save(out, res, assignment, seed)
         except Exception as exc:  # name too long, disk full, ...: this submission's error only

@@ -1,4 +1,4 @@
-"""The ``optcourse grade``, ``optcourse autograder`` and ``optcourse report`` subcommands."""
+"""The ``optcourse grade``, ``autograder``, ``report`` and ``manual`` subcommands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``grade``, ``autograder`` and ``report`` to the ``optcourse`` command."""
+    """Add ``grade``, ``autograder``, ``report`` and ``manual`` to the ``optcourse`` command."""
     grade = subparsers.add_parser(
         "grade",
         help="grade student notebooks in isolated kernels",
@@ -58,6 +58,54 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", type=Path, default=None, help="the page to write (default GRADES_DIR/report.html)"
     )
     report.set_defaults(func=run_report)
+    _register_manual(subparsers)
+
+
+def _register_manual(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``manual export`` and ``manual import``."""
+    manual = subparsers.add_parser(
+        "manual",
+        help="export the free-text answers for a person to grade; import the scores",
+        description=(
+            "The questions graded by a person: 'export' writes their answers to one page and a "
+            "scores CSV to fill in; 'import' reads the filled-in CSV back into the class's "
+            "grades.csv, results.json and feedback.md."
+        ),
+    )
+    actions = manual.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    export = actions.add_parser(
+        "export",
+        help="write the answers page and the scores template",
+        description=(
+            "Write one self-contained HTML page with every student's answer to each question "
+            "graded by a person (GRADES_DIR/manual.html), and the scores template "
+            "GRADES_DIR/manual_scores.csv (columns student, question, points, max_points, "
+            "comment). An existing manual_scores.csv is never overwritten."
+        ),
+    )
+    export.add_argument("grades", type=Path, metavar="GRADES_DIR")
+    export.add_argument(
+        "--master", type=Path, default=None, help="the master notebook: shows questions and rubrics"
+    )
+    export.add_argument(
+        "--out", type=Path, default=None, help="the page to write (default GRADES_DIR/manual.html)"
+    )
+    export.set_defaults(func=run_manual_export)
+    imp = actions.add_parser(
+        "import",
+        help="read the scores CSV into grades.csv and the feedback",
+        description=(
+            "Check every row of SCORES_CSV (nothing is written when one is bad), then put the "
+            "scores and comments into each student's results.json and feedback.md and into "
+            "GRADES_DIR/grades.csv, whose total includes them. The file replaces every score "
+            "imported before; rows with empty points stay not scored. Later runs of "
+            "optcourse grade on GRADES_DIR keep the scores of unchanged answers."
+        ),
+    )
+    imp.add_argument("scores", type=Path, metavar="SCORES_CSV")
+    imp.add_argument("grades", type=Path, metavar="GRADES_DIR")
+    imp.set_defaults(func=run_manual_import)
 
 
 def _error(message: str) -> int:
@@ -75,6 +123,7 @@ def run_grade(args: argparse.Namespace) -> int:
         isolation_problem,
         memory_enforcement,
     )
+    from optcourse.grading.manual import load_scores
 
     if args.jobs < 1:
         return _error(f"--jobs must be at least 1, got {args.jobs}")
@@ -98,6 +147,7 @@ def run_grade(args: argparse.Namespace) -> int:
     try:
         assignment = _load(args.assignment)
         submissions = collect(args.submissions, assignment.name)
+        scores = load_scores(args.out)
     except (UsageError, ValueError, OSError) as exc:
         return _error(str(exc))
     mode = isolation_mode()
@@ -149,6 +199,7 @@ def run_grade(args: argparse.Namespace) -> int:
     print(f"{assignment.name}: {run_summary(results, reused)}")
     print(f"class grades in {args.out / 'grades.csv'}, one row per student")
     print(memory_enforcement(limits))
+    _warn_dropped(results, scores)
     if failed:
         print(
             f"optcourse: error: the grader failed on {len(failed)} submission(s) "
@@ -195,4 +246,61 @@ def run_report(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         return _error(str(exc))
     print(f"wrote {target}")
+    return 0
+
+
+def _warn_dropped(results: Any, scores: Any) -> None:
+    """Name the scores a person gave that no longer apply (the answer changed)."""
+    from optcourse.grading.manual import dropped
+
+    lost = dropped(results, scores)
+    if lost:
+        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10} more" if len(lost) > 10 else "")
+        print(
+            f"optcourse: warning: {len(lost)} imported manual score(s) no longer apply, the answer "
+            f"changed or the student was not in this run ({shown}): run optcourse manual export "
+            "and import again",
+            file=sys.stderr,
+        )
+
+
+def run_manual_export(args: argparse.Namespace) -> int:
+    """Write the answers page and the scores template; 0 on success, 2 on a usage error."""
+    from optcourse.grading.manual import ManualError, export
+
+    try:
+        assignment = _load_master(args.master) if args.master is not None else None
+        done = export(args.grades, assignment, args.out)
+    except (ManualError, ValueError, OSError) as exc:
+        return _error(str(exc))
+    if done.warning:
+        print(f"optcourse: warning: {done.warning}", file=sys.stderr)
+    print(f"wrote {done.page}: the answers to grade, one question at a time")
+    if done.wrote_template:
+        print(f"wrote {done.template}: fill in the points, then run optcourse manual import")
+    else:
+        print(f"kept {done.template}: it exists (it may hold a grader's scores); not overwritten")
+    return 0
+
+
+def _load_master(path: Path) -> Any:
+    try:
+        return _load(path)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace("--assignment", "--master")) from None
+
+
+def run_manual_import(args: argparse.Namespace) -> int:
+    """Import a scores CSV; 0 on success, 2 when the file or the folder is not usable."""
+    from optcourse.grading.manual import ManualError, import_scores
+
+    try:
+        done = import_scores(args.scores, args.grades)
+    except (ManualError, OSError) as exc:
+        return _error(str(exc))
+    print(
+        f"imported {done.scored} score(s) for {done.students} student(s); "
+        f"{done.unscored} answer(s) not scored yet"
+    )
+    print(f"updated {args.grades / 'grades.csv'} and each student's results.json and feedback.md")
     return 0

@@ -5,7 +5,8 @@ another assignment is reported, not run), start a fresh :class:`~optcourse.gradi
 run the student's code cells in order (the public test cells are skipped: grading does not need
 them), then for every test of the assignment draw its probes from a seeded random generator,
 evaluate them in the kernel, and judge the plain values here with ``TestSpec.judge``. The kernel
-never sees a hidden test, a reference answer or the master notebook.
+never sees a hidden test or the master notebook; it sees the master's answer code of a question
+only when a later question ``uses`` it (:mod:`optcourse.grading.uses`), after grading that one.
 
 A whole class is graded by :mod:`optcourse.grading.batch`.
 """
@@ -35,6 +36,7 @@ from optcourse.grading.results import (
     TestResult,
     bound,
 )
+from optcourse.grading.uses import run_tests
 
 #: Largest submission file read (bytes).
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
@@ -208,14 +210,16 @@ def _judge(spec: TestSpec, probes: Probes, values: list[Any]) -> TestResult:
     )
 
 
-def run_test(spec: TestSpec, rng: np.random.Generator, ask: Callable[[str], Reply]) -> TestResult:
+def run_test(
+    spec: TestSpec, rng: np.random.Generator, ask: Callable[[str, float | None], Reply]
+) -> TestResult:
     """Draw ``spec``'s probes from ``rng``, ask each one with ``ask`` and judge the replies.
 
     Specs are immutable and the drawn cases travel in the :class:`Probes` value, so the
     submissions graded in parallel (``--jobs``) share the assignment's specs safely.
     """
     probes = spec.make_probes(rng)
-    values = [_to_value(ask(expr)) for expr in probes.expressions]
+    values = [_to_value(ask(expr, probes.time_limit)) for expr in probes.expressions]
     return _judge(spec, probes, values)
 
 
@@ -293,9 +297,7 @@ def grade_submission(
         for number, source in code_cells(nb, assignment.test_sources):
             session.run_cell(number, source)
         rng_seed = _seed(assignment, result.sha256, seed)
-        for index, spec in enumerate(assignment.tests):
-            rng = np.random.default_rng([rng_seed, index])
-            tests.append(run_test(spec, rng, session.probe))
+        tests = run_tests(assignment, rng_seed, session.probe, session.run_reference, run_test)
     finally:
         result.printed = session.close()
         result.timed_out = session.timed_out
@@ -401,8 +403,15 @@ class _Session:
         else:
             self.notes.append(f"Cell {number}: {reply.error}")
 
-    def probe(self, expr: str) -> Reply:
-        reply = self.kernel.probe(expr)
+    def run_reference(self, source: str) -> Reply:
+        """Run the master's code in the kernel (:mod:`optcourse.grading.uses`); not replayed
+        after a restart and not a cell of the notebook."""
+        if not self.kernel.alive:
+            return Reply(False, error=self.kernel.death or "the kernel stopped", kind="dead")
+        return self.kernel.execute(source, name="<the master's answer to an earlier question>")
+
+    def probe(self, expr: str, timeout: float | None = None) -> Reply:
+        reply = self.kernel.probe(expr, timeout)
         self.timed_out |= reply.kind == "timeout"
         if not reply.ok and reply.kind in ("dead", "timeout") and not self.kernel.alive:
             self._restart("While checking an answer")

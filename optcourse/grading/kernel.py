@@ -507,18 +507,23 @@ class Kernel:
         """Run one cell of student code; the reply says whether it raised or timed out."""
         return self._request({"op": "exec", "code": code, "name": name})
 
-    def probe(self, expr: str) -> Reply:
-        """Evaluate one expression in the student's namespace; ``value`` is plain data."""
-        return self._request({"op": "probe", "expr": expr})
+    def probe(self, expr: str, timeout: float | None = None) -> Reply:
+        """Evaluate one expression in the student's namespace; ``value`` is plain data.
 
-    def _request(self, message: dict[str, Any]) -> Reply:
+        ``timeout`` (seconds) shortens the cell time limit for this one probe."""
+        return self._request({"op": "probe", "expr": expr}, timeout)
+
+    def _request(self, message: dict[str, Any], timeout: float | None = None) -> Reply:
         if self._proc is None:
             raise RuntimeError("the kernel is not started")
         if self.death is not None:
             return Reply(False, error=self.death, kind="dead")
         rid = self._next_id
         self._next_id += 1
-        return self._roundtrip({**message, "id": rid}, rid, self.limits.cell_timeout)
+        limit = self.limits.cell_timeout
+        if timeout is not None:
+            limit = min(timeout, limit)
+        return self._roundtrip({**message, "id": rid}, rid, limit)
 
     def _roundtrip(self, message: dict[str, Any], rid: int, timeout: float) -> Reply:
         remaining = self._deadline - time.monotonic()
@@ -548,7 +553,7 @@ class Kernel:
         what = (
             f"the whole notebook ran longer than {self.limits.total_timeout:g} s"
             if total_hit
-            else f"it ran longer than {self.limits.cell_timeout:g} s"
+            else f"it ran longer than {timeout:g} s"
         )
         if answer is None or total_hit:
             if self.death is None:

@@ -112,8 +112,10 @@ def _add_tests(stats: dict[str, QuestionStats], tests: list[Any]) -> None:
     most: dict[str, float] = {}
     failed: set[str] = set()
     for t in tests:
-        if not isinstance(t, dict) or "max_score" not in t:  # graded by a person
+        if not isinstance(t, dict) or "max_score" not in t:  # graded by a person, no score yet
             continue
+        if isinstance(t.get("extra_data"), dict) and t["extra_data"].get("graded_by") == "person":
+            continue  # scored by a person (optcourse manual import): not an autograded test
         q = _question_of(t)
         if q not in stats:
             continue

@@ -31,13 +31,19 @@ MAX_NOTE = 1_000
 MAX_NOTES_TOTAL = 20_000
 MAX_PRINTED = 50_000
 MAX_FILE_TEXT = 100_000
+#: Cap on one free-text answer kept for the person who grades it (characters).
+MAX_ANSWER = 20_000
+#: The statuses of a question graded by a person (not scored yet, scored).
+BY_PERSON = ("manual", "scored")
 #: What marks text that was cut.
 TRUNCATED = "... (truncated)"
 
 
 @dataclass
 class TestResult:
-    """The outcome of one test (or one question graded by a person, ``status == "manual"``)."""
+    """The outcome of one test, or of one question graded by a person: ``status == "manual"``
+    until a person's score is imported (``optcourse manual import``), then ``"scored"`` with that
+    ``score`` and the grader's comment as ``output``."""
 
     __test__ = False  # not a pytest test class
 
@@ -45,7 +51,7 @@ class TestResult:
     question: str
     score: float
     max_score: float
-    status: str  # "passed", "failed" or "manual"
+    status: str  # "passed", "failed", "manual" (not scored yet) or "scored" (by a person)
     output: str
     visibility: str
 
@@ -61,7 +67,8 @@ class SubmissionResult:
     ``notes`` are the problems worth telling the student (cells that raised, a killed kernel).
     ``student`` is the student's folder (or file stem) and ``note`` says which notebook was
     graded when the folder held several; ``timed_out`` is set when a cell or an answer was
-    stopped at a time limit.
+    stopped at a time limit. ``answers`` holds the free-text answer of each question graded by a
+    person (question id to text, ``""`` for no answer), read at grading time.
     """
 
     name: str
@@ -75,19 +82,43 @@ class SubmissionResult:
     student: str = ""
     note: str = ""
     timed_out: bool = False
+    answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def score(self) -> float:
         """Points earned by the autograded tests."""
-        return sum(t.score for t in self.tests if t.status != "manual")
+        return sum(t.score for t in self.tests if t.status not in BY_PERSON)
 
     @property
     def max_score(self) -> float:
         """Points the autograded tests can give."""
-        return sum(t.max_score for t in self.tests if t.status != "manual")
+        return sum(t.max_score for t in self.tests if t.status not in BY_PERSON)
+
+    @property
+    def manual_score(self) -> float:
+        """Points given by a person so far (imported with ``optcourse manual import``)."""
+        return sum(t.score for t in self.tests if t.status == "scored")
+
+    @property
+    def manual_max(self) -> float:
+        """Points the questions graded by a person can give (scored or not)."""
+        return sum(t.max_score for t in self.tests if t.status in BY_PERSON)
+
+    @property
+    def unscored(self) -> int:
+        """How many questions graded by a person have no score yet (0 unless ``graded``: a
+        missing or unreadable submission has no answer to score)."""
+        if self.status != "graded":
+            return 0
+        return sum(t.status == "manual" for t in self.tests)
+
+    @property
+    def total(self) -> float:
+        """Autograded points plus the points given by a person so far."""
+        return self.score + self.manual_score
 
     def question_scores(self) -> dict[str, float | None]:
-        """Points per question (None for a question graded by a person)."""
+        """Points per question (None for a question graded by a person, not scored yet)."""
         out: dict[str, float | None] = {}
         for t in self.tests:
             if t.status == "manual":
@@ -128,6 +159,7 @@ def bound(result: SubmissionResult) -> SubmissionResult:
     result.notes = clip_notes(result.notes)
     result.printed = clip(result.printed, MAX_PRINTED)
     result.note = clip(result.note, MAX_NOTE)
+    result.answers = {q: clip(a, MAX_ANSWER) for q, a in result.answers.items()}
     for t in result.tests:
         t.output = clip(t.output, MAX_TEST_OUTPUT)
         t.name = clip(t.name, MAX_NOTE)
@@ -150,6 +182,13 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
             entry["output"] = (
                 f"Graded by a person ({t.max_score:g} points, not part of this score)."
             )
+        elif t.status == "scored":
+            # Gradescope derives passed/failed from score and max_score; extra_data tells the
+            # class report that a person gave these points.
+            entry["score"] = _round(t.score)
+            entry["max_score"] = _round(t.max_score)
+            entry["output"] = _scored_text(t)
+            entry["extra_data"] = {"graded_by": "person"}
         else:
             entry["score"] = _round(t.score)
             entry["max_score"] = _round(t.max_score)
@@ -159,13 +198,19 @@ def results_json(result: SubmissionResult) -> dict[str, Any]:
         tests.append(entry)
     output = "\n".join(result.notes)
     return {
-        "score": _round(result.score),
+        "score": _round(result.total),
         "execution_time": _round(result.execution_time),
         "output": output,
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
+
+
+def _scored_text(t: TestResult) -> str:
+    """The line a student reads about a question scored by a person (the comment on one line)."""
+    text = f"Graded by a person: {t.score:g} / {t.max_score:g}."
+    return f"{text} Comment: {_one_line(t.output)}" if t.output.strip() else text
 
 
 def feedback_text(result: SubmissionResult, title: str = "") -> str:
@@ -175,6 +220,13 @@ def feedback_text(result: SubmissionResult, title: str = "") -> str:
     lines = [f"# Feedback: {title or result.name}", ""]
     lines.append(f"Submission: `{Path(result.path).name}`  ")
     lines.append(f"Autograded score: **{result.score:g} / {result.max_score:g}**")
+    if result.manual_max:
+        waiting = f" ({result.unscored} not scored yet)" if result.unscored else ""
+        lines[-1] += "  "
+        lines.append(
+            f"Graded by a person: **{result.manual_score:g} / {result.manual_max:g}**{waiting}  "
+        )
+        lines.append(f"Total: **{result.total:g} / {result.max_score + result.manual_max:g}**")
     lines.append("")
     if result.notes:
         lines.append("## Problems while running your notebook")
@@ -184,17 +236,28 @@ def feedback_text(result: SubmissionResult, title: str = "") -> str:
     lines.append("## Questions")
     lines.append("")
     for t in result.tests:
-        mark = {"passed": "passed", "failed": "FAILED", "manual": "graded by a person"}[t.status]
+        mark = _MARKS[t.status]
         score = "" if t.status == "manual" else f" ({t.score:g}/{t.max_score:g})"
         lines.append(f"- **{t.name}**{score}: {mark}")
         if t.output and t.status == "failed":
             lines.append(f"  {_one_line(t.output)}")
+        elif t.output.strip() and t.status == "scored":
+            lines.append(f"  Comment: {_one_line(t.output)}")
     lines.append("")
     lines.append(
         "Hidden tests use inputs your notebook never saw; their feedback says what was tested, "
         "never the expected answer."
     )
     return clip("\n".join(lines), MAX_FILE_TEXT) + "\n"
+
+
+#: How each test status reads in the feedback.
+_MARKS = {
+    "passed": "passed",
+    "failed": "FAILED",
+    "manual": "graded by a person",
+    "scored": "graded by a person",
+}
 
 
 def _one_line(text: str) -> str:
@@ -205,7 +268,18 @@ def _one_line(text: str) -> str:
 
 #: The columns of ``grades.csv`` before and after the one column per question.
 CSV_HEAD = ("student", "submission", "status")
-CSV_TAIL = ("auto_score", "auto_max", "file", "timed_out", "note")
+CSV_TAIL = (
+    "auto_score",
+    "auto_max",
+    "manual_score",
+    "manual_max",
+    "manual_unscored",
+    "total",
+    "total_max",
+    "file",
+    "timed_out",
+    "note",
+)
 
 
 def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
@@ -214,32 +288,48 @@ def grades_csv(rows: list[SubmissionResult], questions: list[str]) -> str:
     ``student`` is the student's folder (or the file stem of a notebook given on its own),
     ``submission`` the name of the output folder, ``file`` the notebook graded, ``timed_out``
     ``yes`` when a time limit stopped a cell or an answer, ``note`` which notebook was graded
-    when there were several (or why none was). Questions graded by a person get an empty cell
-    for the instructor to fill in. Every text cell is protected against spreadsheet formulas.
+    when there were several (or why none was). A question graded by a person has an empty cell
+    until its score is imported (``optcourse manual import``); ``manual_score`` sums the imported
+    points, ``manual_unscored`` counts the questions still waiting for a person, and ``total``
+    is ``auto_score + manual_score`` (out of ``total_max``). Every text cell is protected
+    against spreadsheet formulas.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*CSV_HEAD, *questions, *CSV_TAIL])
     for r in sorted(rows, key=lambda r: (r.student or r.name, r.name)):
-        per_q = r.question_scores()
-        cells = []
-        for q in questions:
-            value = per_q.get(q, 0.0)
-            cells.append("" if value is None else f"{value:g}")
-        writer.writerow(
-            [
-                _text(r.student or r.name),
-                _text(r.name),
-                r.status,
-                *cells,
-                f"{r.score:g}",
-                f"{r.max_score:g}",
-                _text(r.path),
-                "yes" if r.timed_out else "",
-                _text(r.note),
-            ]
-        )
+        writer.writerow(csv_row(r, questions))
     return buffer.getvalue()
+
+
+def csv_row(r: SubmissionResult, questions: list[str]) -> list[str]:
+    """One student's row of ``grades.csv`` (the columns of :func:`grades_csv`)."""
+    per_q = r.question_scores()
+    cells = []
+    for q in questions:
+        value = per_q.get(q, 0.0)
+        cells.append("" if value is None else f"{value:g}")
+    return [
+        _text(r.student or r.name),
+        _text(r.name),
+        r.status,
+        *cells,
+        f"{r.score:g}",
+        f"{r.max_score:g}",
+        f"{r.manual_score:g}",
+        f"{r.manual_max:g}",
+        str(r.unscored),
+        f"{r.total:g}",
+        f"{r.max_score + r.manual_max:g}",
+        _text(r.path),
+        "yes" if r.timed_out else "",
+        _text(r.note),
+    ]
+
+
+def text_cell(value: str) -> str:
+    """A text cell for a CSV file written for spreadsheets (see :func:`_text`)."""
+    return _text(value)
 
 
 def _text(value: str) -> str:
@@ -285,6 +375,7 @@ def to_record(result: SubmissionResult) -> dict[str, Any]:
         "student": result.student,
         "note": result.note,
         "timed_out": result.timed_out,
+        "answers": result.answers,
     }
 
 
@@ -301,4 +392,5 @@ def from_record(data: dict[str, Any]) -> SubmissionResult:
         student=str(data.get("student", "")),
         note=str(data.get("note", "")),
         timed_out=bool(data.get("timed_out", False)),
+        answers={str(k): str(v) for k, v in dict(data.get("answers", {})).items()},
     )

@@ -34,6 +34,7 @@ class FakeQuestion:
     title: str
     level: str = "A"
     rubric: str | None = None
+    uses: tuple[str, ...] = ()
 
 
 class FakeSpec:
@@ -78,6 +79,7 @@ class FakeAssignment:
         self.path.write_text(json.dumps({"cells": [], "metadata": {"secret": SECRET}}))
         self.fingerprint = hashlib.sha256(self.path.read_bytes()).hexdigest()
         self.test_sources: frozenset[str] = frozenset()  # the master has no test cell to skip
+        self.solution_sources: dict[str, str] = {}  # no question uses another
         self.questions = [
             FakeQuestion("q1", 1, "auto", "the answer"),
             FakeQuestion("q2", 2, "auto", "double"),
