@@ -133,6 +133,20 @@ def test_kernel_runs_cells_as_jupyter_does(tmp_path):
         assert kernel.alive
 
 
+def test_top_level_await_and_the_last_value_as_in_jupyter():
+    """A cell may ``await`` at its top level (IPython runs it in an event loop), and the value of
+    its last bare expression is shown (here printed) unless the cell ends with ``;``."""
+    with Kernel(limits=LIMITS) as kernel:
+        cell = "import asyncio\n\nasync def half(x):\n    return x / 2\n\nh = await half(5)\nh * 10"
+        reply = kernel.execute(cell)
+        assert reply.ok, reply.error
+        assert kernel.probe("h").value == 2.5
+        assert kernel.execute("'quiet' + 'ly';").ok
+        assert kernel.execute("await asyncio.sleep(0)\nNone").ok
+        assert kernel.execute("x = 1\nx + 41").ok
+    assert kernel.output.split() == ["25.0", "42"]
+
+
 def test_gradescope_bundle_installs_ipython(tmp_path):
     bundle = gradescope.build_bundle(MASTER, tmp_path / "autograder.zip")
     with zipfile.ZipFile(bundle) as zf:

@@ -20,8 +20,9 @@ Cells run with Jupyter's semantics: valid Python as it is; any other cell throug
 input transformation (``%magic``, ``!shell``, ``%%cell_magic``, ``obj?``), where ``get_ipython()``
 is :class:`_Shell`: ``%time``/``%timeit``/``%%capture`` run their code once, every other magic
 and shell command is skipped and named in the exec reply's ``"notes"``. ``display`` is defined as
-in a notebook without a front end (it prints). Without IPython in the kernel's Python, magic and
-shell lines become ``pass``.
+in a notebook without a front end (it prints); a cell may ``await`` at its top level, and the value
+of its last bare expression is printed unless the cell ends with ``;`` (:func:`_run_cell`).
+Without IPython in the kernel's Python, magic and shell lines become ``pass``.
 
 Nothing here decides pass or fail: a probe's value is converted to plain data (numbers, strings,
 lists, dicts) with :func:`optcourse.plain.to_plain`, the same function the notebook's feedback
@@ -31,6 +32,7 @@ grader's hidden, randomly drawn inputs make worthless."""
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import math
 import os
@@ -55,6 +57,7 @@ to_plain = _plain.to_plain
 _type, _str, _float, _int, _bool = type, str, float, int, bool
 _list, _dict, _len = list, dict, len
 _exec, _eval, _compile, _INF = exec, eval, compile, math.inf
+_isinstance, _repr = isinstance, repr
 try:  # the C function cannot be patched from Python
     from _json import encode_basestring_ascii as _quote
 except ImportError:  # pragma: no cover
@@ -190,7 +193,7 @@ def _jupyter_source(code: str) -> str:
     :class:`_Shell` (a no-op and a note). Without IPython, magic and shell lines become ``pass``.
     """
     try:
-        _compile(code, "<cell>", "exec")
+        _compile(code, "<cell>", "exec", _TOP_LEVEL_AWAIT)
         return code
     except (SyntaxError, ValueError):
         pass
@@ -199,6 +202,47 @@ def _jupyter_source(code: str) -> str:
     except ImportError:
         return _strip_magics(code)
     return _str(TransformerManager().transform_cell(code))
+
+
+_TOP_LEVEL_AWAIT = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # ``await`` in a cell, as IPython allows
+_AST_ONLY = ast.PyCF_ONLY_AST
+_AstExpr, _AstExpression = ast.Expr, ast.Expression
+_CO_COROUTINE = 0x0080  # inspect.CO_COROUTINE: the compiled cell awaits something
+
+
+def _run_cell(source: str, name: str, namespace: dict[str, Any]) -> None:
+    """Run one cell as IPython does: top-level ``await`` allowed, and the value of a last bare
+    expression shown (printed, as :func:`_display` does) unless the cell ends with ``;``.
+
+    Only functions bound at start-up are used, so a cell that patches the builtins (or ``ast``)
+    does not change how the next cells run."""
+    tree = _compile(source, name, "exec", _AST_ONLY | _TOP_LEVEL_AWAIT)
+    last = None
+    tail: Any = tree.body[-1] if tree.body else None
+    if _isinstance(tail, _AstExpr) and not source.rstrip().endswith(";"):
+        tree.body.pop()
+        last = _AstExpression(tail.value)
+    _finish(_compile(tree, name, "exec", _TOP_LEVEL_AWAIT), namespace)
+    if last is None:
+        return
+    value = _finish(_compile(last, name, "eval", _TOP_LEVEL_AWAIT), namespace)
+    if value is not None:
+        with contextlib.suppress(Exception):  # showing the value is a courtesy: never an error
+            _display(_repr(value))
+
+
+def _finish(code: Any, namespace: dict[str, Any]) -> Any:
+    """Evaluate compiled cell code; a cell that awaits runs in a fresh event loop."""
+    value = _eval(code, namespace)
+    if code.co_flags & _CO_COROUTINE:
+        import asyncio
+
+        loop = asyncio.new_event_loop()
+        try:
+            value = loop.run_until_complete(value)
+        finally:
+            loop.close()
+    return value
 
 
 def _display(*objs: Any, **kwargs: Any) -> None:
@@ -533,8 +577,7 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
         try:
             if op == "exec":
                 shell.notes = []
-                code = _compile(_jupyter_source(request["code"]), request["name"], "exec")
-                _exec(code, namespace)
+                _run_cell(_jupyter_source(request["code"]), request["name"], namespace)
                 answer: dict[str, Any] = {"id": rid, "ok": True}
             elif op == "probe":
                 # Probes may use ``np`` and ``math`` (the test API's convention) even if the
