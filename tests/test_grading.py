@@ -141,6 +141,7 @@ def test_grade_command_writes_results_feedback_and_csv(master, stub_notebook, tm
     assert "0 graded, 0 of them stopped at a time limit" in printed  # nothing changed
     assert "3 student(s) in this run: 1 graded" in printed  # carol's new file
     assert "2 unchanged since the last run (kept)" in printed
+    assert "\nmemory limit: 2048 MB per " in printed  # says how memory is limited
     assert [r["student"] for r in rows] == ["alice", "bob", "carol"]
 
 

@@ -271,3 +271,185 @@ def test_a_kernel_that_stops_reading_commands_does_not_stall_the_batch(tmp_path)
     assert (status, score, timed_out) == ("graded", 0.0, True)
     assert any("stopped reading the grader's commands" in note for note in notes), notes
     assert (tmp_path / "out" / "grades.csv").exists()
+
+
+# -- memory per submission, IPC objects ---------------------------------------------------------
+
+#: Forks 4 children that each fill 100 MB and report it on a pipe, then hold it for 3 s;
+#: ``held`` is how many filled their 100 MB (some perhaps killed later), ``codes`` their wait
+#: statuses (0: held it to the end, 9: killed).
+FORK_AND_FILL = """
+import os, time
+r, w = os.pipe()
+kids = []
+for _ in range(4):
+    try:
+        pid = os.fork()
+    except OSError:
+        break
+    if pid == 0:
+        os.close(r)
+        block = b"x" * (100 * 1024 * 1024)
+        os.write(w, b"1")
+        time.sleep(3)
+        os._exit(0)
+    kids.append(pid)
+os.close(w)
+time.sleep(2)
+os.set_blocking(r, False)
+try:
+    held = len(os.read(r, 100))
+except BlockingIOError:
+    held = 0
+codes = [os.waitpid(p, 0)[1] for p in kids]
+"""
+MB256 = KernelLimits(cell_timeout=20, total_timeout=60, memory=256 * 1024**2)
+
+
+def test_memory_is_limited_per_submission_in_a_cgroup():
+    """Four forked children of 100 MB each cannot all live under a 256 MB cgroup limit (without
+    it, one submission held 400 MB plus itself)."""
+    from optcourse.grading.cgroups import memory_control
+
+    if memory_control() is None:
+        pytest.skip("no writable cgroup with a memory controller on this machine")
+    with Kernel(limits=MB256) as kernel:
+        assert kernel.in_cgroup
+        reply = kernel.execute(FORK_AND_FILL)
+        state = kernel.probe("(len(kids), held, codes)") if kernel.alive else None
+        death = kernel.death
+    assert kernel.memory_note.startswith("memory limit: 256 MB per submission")
+    assert kernel.memory_peak is not None and kernel.memory_peak <= MB256.memory
+    if state is None:  # the limit took the kernel itself, and the grader says why
+        assert not reply.ok and "256 MB of memory" in str(death), death
+        return
+    started, _, codes = state.value
+    # the survivors held their 100 MB at the same time: 3 x 100 MB + the kernel > 256 MB
+    assert started == 4 and codes.count(0) <= 2, state.value
+    assert codes.count(9) >= 2, codes  # the others were killed by the limit (SIGKILL)
+
+
+def test_a_kernel_stopped_by_the_cgroup_limit_says_so():
+    """When the limit kills the notebook's own process (the largest here: the out-of-memory
+    killer's choice), the grader's note names the memory of the whole submission."""
+    from optcourse.grading.cgroups import memory_control
+
+    if memory_control() is None:
+        pytest.skip("no writable cgroup with a memory controller on this machine")
+    cell = (
+        "import os, time\n"
+        "for _ in range(2):\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(1.0)\n"
+        "        block = b'x' * (100 * 1024 * 1024)\n"
+        "        time.sleep(3)\n"
+        "        os._exit(0)\n"
+        "mine = b'x' * (150 * 1024 * 1024)\n"
+        "time.sleep(5)\n"
+    )
+    with Kernel(limits=MB256) as kernel:
+        reply = kernel.execute(cell)
+    assert not reply.ok and reply.kind == "dead", reply
+    assert "more than its 256 MB of memory (all its processes together)" in reply.error
+
+
+def test_without_a_cgroup_the_processes_are_bounded():
+    """Without a cgroup each process gets the memory limit, and the number of processes is
+    bounded: with at most 3 processes a submission cannot fork 4 children of 100 MB."""
+    if isolation_mode() in ("user-ns", "none") and os.geteuid() == 0:
+        pytest.skip("the kernel runs as root here (forced mode), whom RLIMIT_NPROC spares")
+    limits = KernelLimits(cell_timeout=20, total_timeout=60, memory=256 * 1024**2, nproc=3)
+    with Kernel(limits=limits, cgroup=False) as kernel:
+        assert not kernel.in_cgroup
+        assert kernel.execute(FORK_AND_FILL).ok
+        started, held, codes = kernel.probe("(len(kids), held, codes)").value
+    assert "256 MB per process, at most 3 processes" in kernel.memory_note
+    if kernel.mode != "none":  # the count is the kernel's own: itself and 2 children
+        assert started == held == 2, (started, held)
+    assert started < 4 and codes.count(0) == started  # the children it has are not killed
+
+
+def test_grading_says_how_memory_is_limited(tmp_path, world_readable_master):
+    from optcourse.grading.kernel import memory_enforcement
+
+    with Kernel(limits=MB256) as kernel:
+        note = kernel.memory_note
+    assert note == memory_enforcement(MB256)
+    assert note.startswith("memory limit: 256 MB per ")
+
+
+def _ipc_cell(tag: int, queue: bool = True) -> str:
+    """A cell creating System V shared memory, a message queue and a semaphore set (keys
+    ``tag``, ``tag + 1``, ``tag + 2``), POSIX shared memory and (``queue``) a POSIX message
+    queue."""
+    make_queue = "os.O_CREAT | os.O_RDWR" if queue else "os.O_RDWR"
+    return f"""
+import ctypes, ctypes.util, os, _posixshmem
+libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+rt = ctypes.CDLL(ctypes.util.find_library("rt") or ctypes.util.find_library("c"), use_errno=True)
+ids = [libc.shmget({tag}, 4096, 0o1600), libc.msgget({tag + 1}, 0o1600),
+       libc.semget({tag + 2}, 1, 0o1600)]
+ids.append(_posixshmem.shm_open("/optcourse-test-{tag}", os.O_CREAT | os.O_RDWR, 0o600))
+if {queue}:
+    ids.append(rt.mq_open(b"/optcourse-test-{tag}", {make_queue}, 0o600, None))
+"""
+
+
+def _sysv_keys() -> set[int]:
+    keys = set()
+    for name in ("shm", "msg", "sem"):
+        lines = Path("/proc/sysvipc", name).read_text().splitlines()
+        keys |= {int(line.split()[0]) for line in lines[1:]}
+    return keys
+
+
+def _ipc_modes() -> list[tuple[str, str | None]]:
+    """The isolation modes this machine can run, with the interpreter each needs."""
+    modes: list[tuple[str, str | None]] = [(isolation_mode(), None)]
+    if os.geteuid() == 0 and os.path.exists("/usr/bin/python3"):
+        modes.append(("root", "/usr/bin/python3"))  # a fresh uid, no mount namespace
+    modes.append(("none", None))  # no namespace at all: removed after the kernel ends
+    return list(dict.fromkeys(modes))
+
+
+def _queues_go(mode: str) -> bool:
+    """Whether a POSIX message queue a kernel makes in ``mode`` goes away: with an IPC namespace
+    of its own, or where the grader sees the queues (``/dev/mqueue``) to remove them. Where
+    neither holds the test makes none (it would stay on the machine)."""
+    from optcourse.grading.isolation import ipc_namespace
+
+    private = mode in ("root-ns", "user-ns") or (mode == "root" and ipc_namespace())
+    return private or Path("/dev/mqueue").is_dir()
+
+
+@pytest.mark.parametrize(("mode", "python"), _ipc_modes(), ids=lambda v: str(v))
+def test_ipc_objects_do_not_outlive_the_kernel(mode, python):
+    if not Path("/proc/sysvipc/shm").exists():
+        pytest.skip("no /proc/sysvipc on this machine")
+    tag = 0x0C0000 + os.getpid() % 0xFFFF
+    queue = _queues_go(mode)
+    with Kernel(limits=LIMITS, mode=mode, python=python) as kernel:
+        assert kernel.execute(_ipc_cell(tag, queue)).ok
+        ids = kernel.probe("ids").value
+    assert len(ids) == 4 + queue and all(i >= 0 for i in ids), ids  # everything was created
+    assert not {tag, tag + 1, tag + 2} & _sysv_keys()
+    assert not Path(f"/dev/shm/optcourse-test-{tag}").exists()
+    if not queue:
+        return  # see test_posix_message_queues_do_not_outlive_a_kernel_without_namespaces
+    probe = f"rt.mq_open(b'/optcourse-test-{tag}', os.O_RDWR, 0, None), ctypes.get_errno()"
+    with Kernel(limits=LIMITS, mode=mode, python=python) as second:
+        assert second.execute(_ipc_cell(tag + 10, queue=False)).ok
+        found, errno = second.probe(probe).value
+    assert (found, errno) == (-1, 2)  # ENOENT: the first kernel's queue is gone
+
+
+def test_posix_message_queues_do_not_outlive_a_kernel_without_namespaces():
+    if not Path("/dev/mqueue").is_dir():
+        pytest.skip(
+            "/dev/mqueue is not mounted here: without an IPC namespace the grader cannot see "
+            "(nor remove) a kernel's POSIX message queues"
+        )
+    tag = 0x0D0000 + os.getpid() % 0xFFFF
+    with Kernel(limits=LIMITS, mode="none") as kernel:
+        assert kernel.execute(_ipc_cell(tag)).ok
+    assert not Path(f"/dev/mqueue/optcourse-test-{tag}").exists()

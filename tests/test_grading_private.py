@@ -110,9 +110,9 @@ def test_without_a_mount_namespace_an_editable_install_is_refused(open_checkout,
 
 
 def test_feedback_names_no_classmate_and_no_instructor_path(tmp_path):
-    """A kernel reading ``/proc/self/mountinfo`` sees the mount points that hide the other
-    students' folders, the output folder and the master; raising or printing them must not
-    carry those paths into the student's own outputs."""
+    """Where the kernel's mount list shows the mount points hiding the other students' folders,
+    the output folder and the master (a mount namespace without a private root), raising or
+    printing them must not carry those paths into the student's own outputs."""
     import importlib.util
     import json
     import sys
@@ -136,6 +136,9 @@ def test_feedback_names_no_classmate_and_no_instructor_path(tmp_path):
         for k in range(60)
     ]
     leak.append("print(open('/proc/self/mountinfo').read())")
+    # a path the kernel cannot learn (with a private root the mount list has none): the
+    # scrubbing of outputs is checked with a cell that names it
+    leak.append(f"raise RuntimeError({str(secret_dir / 'master.ipynb')!r})")
     cells = [*fake.GOOD_CELLS[:2], *leak, fake.GOOD_CELLS[2]]
     subs = []
     for student in ("student-alice-x1", "student-bob-x2", "student-carol-x3"):
@@ -159,3 +162,48 @@ def test_feedback_names_no_classmate_and_no_instructor_path(tmp_path):
             for secret in [*others, *(secrets if shown else [])]:
                 assert secret not in text, (r.name, name, secret)
         assert HIDDEN in texts["feedback.md"]  # what was there is marked, not silently dropped
+
+
+#: A cell reading every place in /proc that lists mounts, for every process the kernel can see:
+#: ``mount_texts`` maps each file to its text ("" when it cannot be read).
+READ_MOUNT_LISTS = """
+import glob, os
+places = ["/proc/mounts", "/proc/self/mounts", "/proc/self/mountinfo", "/proc/self/mountstats",
+          "/proc/thread-self/mountinfo", "/proc/1/mountinfo", "/proc/1/mounts"]
+for pid in [p for p in os.listdir("/proc") if p.isdigit()][:400]:
+    places += [f"/proc/{pid}/{n}" for n in ("mounts", "mountinfo", "mountstats")]
+    places += glob.glob(f"/proc/{pid}/task/*/mountinfo")
+mount_texts = {}
+for place in places:
+    try:
+        with open(place, errors="replace") as f:
+            mount_texts[place] = f.read()
+    except OSError:
+        mount_texts[place] = ""
+"""
+
+
+def test_proc_lists_no_hidden_path(tmp_path):
+    """Whatever the kernel reads in /proc about mounts (not only what reaches the feedback,
+    which is scrubbed) names neither the master's folder, nor a classmate's, nor the output
+    folder, nor the checkout's masters."""
+    master = tmp_path / "instructor-master-dir"
+    classmate = tmp_path / "class" / "student-bob-x2"
+    out = tmp_path / "instructor-grades-dir"
+    for folder in (master, classmate, out):
+        folder.mkdir(parents=True)
+    (master / "master.ipynb").write_text("{}")
+    hide = hidden_paths(master / "master.ipynb", [classmate, out])
+    with Kernel(limits=LIMITS, hide=hide) as kernel:
+        assert kernel.execute(READ_MOUNT_LISTS).ok
+        texts = kernel.probe("mount_texts").value
+        private_root = kernel.private_root
+    assert texts["/proc/self/mountinfo"] and texts["/proc/1/mountinfo"] is not None
+    secrets = ["instructor-master-dir", "student-bob-x2", "instructor-grades-dir", str(tmp_path)]
+    if REPO is not None:
+        secrets.append(str(REPO / "solutions"))
+    for place, text in texts.items():
+        for secret in secrets:
+            assert secret not in text, (place, secret, private_root)
+    if isolation_mode() in ("root-ns", "user-ns"):
+        assert private_root  # the kernel's root is its own: the machine's mounts are not listed

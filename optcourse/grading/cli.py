@@ -117,7 +117,12 @@ def run_grade(args: argparse.Namespace) -> int:
     """Grade the submissions; 0 when every submission was graded, 2 on a usage error."""
     from optcourse.grading.batch import Progress, UsageError, collect, grade_all, run_summary
     from optcourse.grading.isolation import readable_by_others
-    from optcourse.grading.kernel import KernelLimits, isolation_mode, isolation_problem
+    from optcourse.grading.kernel import (
+        KernelLimits,
+        isolation_mode,
+        isolation_problem,
+        memory_enforcement,
+    )
     from optcourse.grading.manual import load_scores
 
     if args.jobs < 1:
@@ -193,6 +198,7 @@ def run_grade(args: argparse.Namespace) -> int:
     failed = [r.name for r in results if r.status == "error"]
     print(f"{assignment.name}: {run_summary(results, reused)}")
     print(f"class grades in {args.out / 'grades.csv'}, one row per student")
+    print(memory_enforcement(limits))
     _warn_dropped(results, scores)
     if failed:
         print(

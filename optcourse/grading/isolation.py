@@ -6,7 +6,9 @@ installation other users cannot read, a readable checkout of an editable install
 :func:`runtime_paths` lists the folders the kernel's Python must be able to read;
 :func:`repository_paths` what a kernel must not see of the checkout an editable install runs from
 (its ``solutions/`` are masters); :func:`fresh_uid` picks a private user id for a kernel and
-:func:`remove_files_of` deletes what that user left in the shared temporary folders.
+:func:`remove_files_of` deletes what that user left in the shared temporary folders;
+:func:`sysv_ipc_objects` and :func:`remove_ipc` remove the IPC objects a kernel without its own
+IPC namespace created.
 :mod:`optcourse.grading.kernel` starts kernels with these settings.
 """
 
@@ -43,10 +45,18 @@ def _unshare_works(args: list[str]) -> bool:
     return done.returncode == 0
 
 
-#: ``unshare`` options giving a kernel its own mount, PID and network namespaces.
-NS_ARGS = ["--mount", "--pid", "--net", "--fork", "--kill-child", "--mount-proc"]
+#: ``unshare`` options giving a kernel its own mount, PID, network and IPC namespaces (System V
+#: IPC objects and POSIX message queues it creates vanish with it).
+NS_ARGS = ["--mount", "--pid", "--net", "--ipc", "--fork", "--kill-child", "--mount-proc"]
 #: The same plus a user namespace, for graders that are not root.
 USERNS_ARGS = ["--user", "--map-root-user", *NS_ARGS]
+
+
+@functools.cache
+def ipc_namespace() -> bool:
+    """Whether a kernel without the other namespaces (mode ``root``) can still get an IPC
+    namespace of its own (``unshare --ipc``, root only), probed once."""
+    return os.geteuid() == 0 and _unshare_works(["--ipc"])
 
 
 @functools.cache
@@ -233,8 +243,9 @@ def fresh_uid() -> int:
     return 1_500_000_000 + secrets.randbelow(500_000_000)
 
 
-#: Folders every user may write in, where a kernel could leave files behind.
-SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm")
+#: Folders every user may write in, where a kernel could leave files behind (``/dev/shm`` holds
+#: POSIX shared memory, ``/dev/mqueue`` POSIX message queues where it is mounted).
+SHARED_TMP = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
 
 
 def remove_files_of(uid: int, folders: tuple[str, ...] = SHARED_TMP) -> None:
@@ -324,3 +335,79 @@ def _clear(top: int, name: str, is_dir: bool) -> bool:
         os.rmdir(name, dir_fd=top)
         changed = True
     return changed
+
+
+#: The System V IPC tables: kind -> (file in ``/proc/sysvipc``, id column, libc call removing one).
+_SYSV = {
+    "shm": ("shm", "shmid", "shmctl"),
+    "msg": ("msg", "msqid", "msgctl"),
+    "sem": ("sem", "semid", "semctl"),
+}
+#: Folders of POSIX IPC objects (files), snapshotted for kernels without a private user id.
+_POSIX_IPC = ("/dev/shm", "/dev/mqueue")
+
+
+def _sysv_table(kind: str) -> list[tuple[int, int, int]]:
+    """(id, owner uid, creator uid) of every System V IPC object of ``kind`` (shm, msg, sem)."""
+    name, id_column, _ = _SYSV[kind]
+    try:
+        lines = Path("/proc/sysvipc", name).read_text().splitlines()
+    except OSError:
+        return []
+    if not lines:
+        return []
+    header = lines[0].split()
+    try:
+        at = [header.index(column) for column in (id_column, "uid", "cuid")]
+    except ValueError:
+        return []
+    rows = []
+    for line in lines[1:]:
+        fields = line.split()
+        with contextlib.suppress(IndexError, ValueError):
+            rows.append((int(fields[at[0]]), int(fields[at[1]]), int(fields[at[2]])))
+    return rows
+
+
+def sysv_ipc_objects() -> set[tuple[str, int]]:
+    """Every System V IPC object (kind, id) and POSIX IPC file (``"posix:" + path``, 0) now."""
+    found = {(kind, ident) for kind in _SYSV for ident, _, _ in _sysv_table(kind)}
+    for folder in _POSIX_IPC:
+        with contextlib.suppress(OSError):
+            found |= {(f"posix:{entry.path}", 0) for entry in os.scandir(folder)}
+    return found
+
+
+def remove_ipc(owner: int, before: set[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Remove the System V IPC objects (shared memory, message queues, semaphores) and POSIX
+    shared memory and message queues that user ``owner`` created since ``before``
+    (:func:`sysv_ipc_objects`, taken when the kernel started); the removed ones are returned.
+    Never raises. Used where the kernel has no IPC namespace of its own."""
+    import ctypes
+    import ctypes.util
+
+    removed: list[tuple[str, int]] = []
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    except OSError:
+        return removed
+    ipc_rmid = 0
+    for kind, (_, _, call) in _SYSV.items():
+        for ident, uid, cuid in _sysv_table(kind):
+            if (kind, ident) in before or owner not in (uid, cuid):
+                continue
+            args = (ident, 0, ipc_rmid, None) if kind == "sem" else (ident, ipc_rmid, None)
+            if getattr(libc, call)(*args) == 0:
+                removed.append((kind, ident))
+    for folder in _POSIX_IPC:
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                key = (f"posix:{entry.path}", 0)
+                with contextlib.suppress(OSError):
+                    if key not in before and entry.stat(follow_symlinks=False).st_uid == owner:
+                        if entry.is_dir(follow_symlinks=False):
+                            remove_tree(entry.path)
+                        else:
+                            os.unlink(entry.path)
+                        removed.append(key)
+    return removed

@@ -10,14 +10,20 @@ What protects the grader (see :func:`isolation_mode`):
 
 * **root** (CI, Gradescope): the kernel becomes a fresh unprivileged user id, so it cannot signal
   the grader or other kernels, nor read files that are not world-readable. When the machine allows
-  it the kernel also gets its own mount, PID and network namespaces (``unshare``): it has no
-  network, sees no process outside itself, and the assignment master, the output folder and the
-  repository's ``.git`` are hidden under empty mounts.
+  it the kernel also gets its own mount, PID, network and IPC namespaces (``unshare``): it has no
+  network, sees no process outside itself, and its root is a private file system holding only the
+  system folders, the Python installation, the package and its own folder (see
+  :func:`optcourse.grading.probe._private_root`), so the assignment master, the output folder, the
+  other submissions and the repository are absent, even from ``/proc/self/mountinfo``. Where the
+  private root cannot be built they are hidden under empty mounts instead.
 * **not root**: with unprivileged user namespaces, the same namespaces (the kernel runs as your
-  user, so it could still write where you can write); without them only the resource limits apply.
+  user, so it could still write where you can write); without them only the resource limits apply,
+  and the System V IPC objects and POSIX queues the kernel created are removed after it.
 
 Always: a new session/process group (killed as a whole), per-cell and total time limits, address
-space, CPU time, file size and process-count limits, and a cap on captured output. Every read and
+space, CPU time, file size and process-count limits, and a cap on captured output. Where the grader
+may create cgroups, a memory cgroup limits all the kernel's processes together (see
+:mod:`optcourse.grading.cgroups` and :func:`memory_enforcement`). Every read and
 write between grader and kernel has a deadline (the command pipe is non-blocking: a kernel that
 stops reading its commands cannot block the grader), and a watchdog thread of the grader kills the
 kernel when its total time is up, whatever the grader's own thread is doing.
@@ -42,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from optcourse.grading import probe as _probe
+from optcourse.grading.cgroups import KernelCgroup, memory_control
 from optcourse.grading.isolation import (
     ISOLATION_ENV,
     NOBODY,
@@ -49,11 +56,14 @@ from optcourse.grading.isolation import (
     USERNS_ARGS,
     exposures,
     fresh_uid,
+    ipc_namespace,
     isolation_mode,
     isolation_problem,
     remove_files_of,
+    remove_ipc,
     remove_tree,
     runtime_paths,
+    sysv_ipc_objects,
 )
 
 __all__ = [
@@ -63,6 +73,7 @@ __all__ = [
     "Reply",
     "isolation_mode",
     "isolation_problem",
+    "memory_enforcement",
     "runtime_paths",
 ]
 
@@ -82,7 +93,7 @@ class KernelLimits:
     output: int = 64 * 1024
     reply: int = 16 * 1024**2
     file_size: int = 64 * 1024**2
-    nproc: int = 64
+    nproc: int = 16
     startup_timeout: float = 20.0
 
     def __post_init__(self) -> None:
@@ -92,6 +103,55 @@ class KernelLimits:
         for name in ("memory", "output", "reply", "file_size", "nproc"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
+
+
+def _kernel_paths() -> list[str]:
+    """What the kernel's private root brings from the machine besides the system folders: the
+    Python installation (``python -I`` imports only from its prefixes) and the installed
+    ``optcourse`` package (which an editable install keeps outside them)."""
+    import optcourse
+
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    paths = {Path(p).resolve() for p in prefixes}
+    paths.add(Path(optcourse.__file__).resolve().parent)
+    return sorted(str(p) for p in paths)
+
+
+def memory_enforcement(
+    limits: KernelLimits | None = None, mode: str | None = None, cgroup: bool | None = None
+) -> str:
+    """One sentence saying how the memory of a submission is limited on this machine.
+
+    With a cgroup (:func:`~optcourse.grading.cgroups.memory_control`) the limit holds for all
+    the processes of a submission together; without one, each process gets the limit and the
+    number of processes is bounded (the kernel's private user id as root, its user namespace
+    otherwise; with neither, by what the grader's user already runs plus ``nproc``).
+    ``cgroup`` forces the answer for a kernel that did or did not get one.
+    """
+    limits = limits or KernelLimits()
+    mode = mode or isolation_mode()
+    size = f"{limits.memory / 1024**2:g} MB"
+    if cgroup is None:
+        cgroup = memory_control() is not None
+    if cgroup:
+        hierarchy = memory_control()
+        version = f" v{hierarchy.version}" if hierarchy is not None else ""
+        return f"memory limit: {size} per submission, all its processes together (cgroup{version})"
+    if mode == "none":
+        return (
+            f"memory limit: {size} per process, at most {limits.nproc} processes more than the "
+            "grader's user already runs (no cgroup, no user namespace here)"
+        )
+    if mode in ("root", "root-ns") and fresh_uid() == NOBODY:  # user ids are scarce here
+        return (
+            f"memory limit: {size} per process, at most {limits.nproc} processes for all the "
+            "kernels running at once (they share the user nobody; no cgroup)"
+        )
+    total = f"{limits.memory * limits.nproc / 1024**3:.3g} GB"
+    return (
+        f"memory limit: {size} per process, at most {limits.nproc} processes per submission, "
+        f"so at most {total} (no cgroup)"
+    )
 
 
 @dataclass
@@ -146,7 +206,9 @@ class Kernel:
     """One isolated student process; use as a context manager.
 
     ``hide`` lists paths covered by empty mounts (modes with namespaces); ``mode`` overrides
-    :func:`isolation_mode`; ``python`` is the interpreter to run (default: the grader's own).
+    :func:`isolation_mode`; ``python`` is the interpreter to run (default: the grader's own);
+    ``cgroup`` False keeps the kernel out of a memory cgroup even where one is available (see
+    :attr:`memory_note` for what is enforced; ``memory_peak`` is the cgroup's peak after close).
 
     >>> with Kernel(Path("alice.ipynb")) as k:        # doctest: +SKIP
     ...     k.execute("x = 2 + 2")
@@ -162,10 +224,17 @@ class Kernel:
         hide: tuple[Path, ...] | list[Path] = (),
         mode: str | None = None,
         python: str | None = None,
+        cgroup: bool | None = None,
     ) -> None:
         self.limits = limits or KernelLimits()
         self.mode = mode or isolation_mode()
         self.python = python
+        self.use_cgroup = memory_control() is not None if cgroup is None else cgroup
+        self.memory_peak: int | None = None
+        self._cgroup: KernelCgroup | None = None
+        self.in_cgroup = False
+        self.private_root = False  # the kernel's root holds only what it needs (see probe)
+        self._ipc_before: set[tuple[str, int]] | None = None
         self.submission = submission
         self.hide = [Path(p).resolve() for p in hide]
         self.death: str | None = None
@@ -199,6 +268,11 @@ class Kernel:
             text += f"\n[... {self._output.total - len(self._output.data)} more bytes cut]"
         return text
 
+    @property
+    def memory_note(self) -> str:
+        """What limits this kernel's memory (see :func:`memory_enforcement`)."""
+        return memory_enforcement(self.limits, self.mode, self.in_cgroup)
+
     def start(self, deadline: float | None = None) -> Reply:
         """Start the process and wait until it is configured and unprivileged.
 
@@ -211,65 +285,19 @@ class Kernel:
         self._deadline = time.monotonic() + self.limits.total_timeout
         if deadline is not None:
             self._deadline = min(self._deadline, deadline)
-        workdir = Path(tempfile.mkdtemp(prefix="optcourse-kernel-"))
-        self._workdir = workdir
-        if self.submission is not None:
-            shutil.copyfile(self.submission, workdir / "submission.ipynb")
-        uid = gid = None
-        if self.mode in ("root", "root-ns"):
-            uid = gid = fresh_uid()
-            self.uid = uid
-            for path in [workdir, *workdir.iterdir()]:
-                os.chown(path, uid, gid)
-            os.chmod(workdir, 0o700)
-        limits = {
-            "as": self.limits.memory,
-            "cpu": int(self.limits.total_timeout) + 5,
-            "fsize": self.limits.file_size,
-            "core": 0,
-        }
-        if uid is not None:
-            limits["nproc"] = self.limits.nproc
-        hide: list[str] = []
-        expose: list[list[str]] = []
-        if self.mode in ("root-ns", "user-ns"):
-            hide = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
-        if self.mode == "root-ns" and self.python is None:
-            expose = exposures()
+        workdir = self._make_workdir()
+        if self.mode == "none" or (self.mode == "root" and not ipc_namespace()):
+            self._ipc_before = sysv_ipc_objects()  # no IPC namespace: remember what exists
+        config = self._config(workdir, self.uid)
         cmd_r, cmd_w = os.pipe()
         rep_r, rep_w = os.pipe()
         out_r, out_w = os.pipe()
-        argv = [self.python or sys.executable, "-I", "-c", _probe.kernel_program()]
-        if self.mode == "root-ns":
-            argv = ["unshare", *NS_ARGS, "--", *argv]
-        elif self.mode == "user-ns":
-            argv = ["unshare", *USERNS_ARGS, "--", *argv]
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(workdir),
-            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
-            "MPLBACKEND": "Agg",
-            "LANG": "C.UTF-8",
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
         try:
-            self._proc = subprocess.Popen(
-                argv,
-                stdin=cmd_r,
-                stdout=out_w,
-                stderr=out_w,
-                pass_fds=(rep_w,),
-                cwd=str(workdir),
-                env=env,
-                start_new_session=True,
-            )
+            self._proc = self._spawn(workdir, cmd_r, out_w, rep_w)
         except BaseException:
             for fd in (cmd_w, rep_r, out_r):
                 os.close(fd)
-            remove_tree(workdir)
-            self._workdir = None
+            self._release()
             raise
         finally:
             for fd in (cmd_r, rep_w, out_w):
@@ -285,17 +313,10 @@ class Kernel:
         self._drain = threading.Thread(target=self._output.drain, args=(out_r,), daemon=True)
         self._drain.start()
         self._nonce = secrets.token_hex(16)
-        config = {
-            "nonce": self._nonce,
-            "reply_fd": rep_w,
-            "workdir": str(workdir),
-            "uid": uid,
-            "gid": gid,
-            "limits": limits,
-            "hide": hide,
-            "expose": expose,
-        }
+        config.update(nonce=self._nonce, reply_fd=rep_w)
         answer = self._roundtrip(config, 0, self.limits.startup_timeout)
+        if answer.ok and isinstance(answer.value, dict):
+            self.private_root = answer.value.get("private_root") is True
         if not answer.ok:
             self._kill()
             self._drain.join(timeout=1.0)
@@ -304,6 +325,83 @@ class Kernel:
                 f": {said}" if said else ""
             )
         return answer
+
+    def _make_workdir(self) -> Path:
+        """The kernel's folder, holding a copy of the submission; as root, owned by a fresh
+        user id (``self.uid``) and closed to everyone else."""
+        workdir = Path(tempfile.mkdtemp(prefix="optcourse-kernel-"))
+        self._workdir = workdir
+        if self.submission is not None:
+            shutil.copyfile(self.submission, workdir / "submission.ipynb")
+        if self.mode in ("root", "root-ns"):
+            self.uid = fresh_uid()
+            for path in [workdir, *workdir.iterdir()]:
+                os.chown(path, self.uid, self.uid)
+            os.chmod(workdir, 0o700)
+        return workdir
+
+    def _config(self, workdir: Path, uid: int | None) -> dict[str, Any]:
+        """The kernel's configuration (without nonce and reply descriptor): user id, limits,
+        paths to hide or expose, and the memory cgroup to join (created here)."""
+        limits: dict[str, int] = {
+            "as": self.limits.memory,
+            "cpu": int(self.limits.total_timeout) + 5,
+            "fsize": self.limits.file_size,
+            "core": 0,
+        }
+        if uid is not None or self.mode == "user-ns":
+            # a private user id, or a user namespace: the count is the kernel's own
+            limits["nproc"] = self.limits.nproc
+        else:
+            limits["nproc_more"] = self.limits.nproc
+        config: dict[str, Any] = {"workdir": str(workdir), "uid": uid, "gid": uid}
+        config.update(limits=limits, hide=[], expose=[], cgroup=None)
+        if self.mode in ("root-ns", "user-ns"):
+            config["hide"] = [str(p) for p in self.hide if not workdir.is_relative_to(p)]
+            config["private"] = ["/dev/shm"]
+            # /tmp, /var/tmp and /dev/shm are then in memory: each as large as one file may be
+            config["tmp_size"] = self.limits.file_size
+        if self.mode in ("root-ns", "user-ns") and self.python is None:
+            config["binds"] = _kernel_paths()
+        if self.mode == "root-ns" and self.python is None:
+            config["expose"] = exposures()
+        hierarchy = memory_control() if self.use_cgroup else None
+        if hierarchy is not None:
+            with contextlib.suppress(OSError):  # e.g. too many cgroups: per-process limits
+                self._cgroup = KernelCgroup(hierarchy, self.limits.memory, self.limits.nproc)
+                config["cgroup"] = str(self._cgroup.procs)
+                self.in_cgroup = True
+        return config
+
+    def _spawn(self, workdir: Path, stdin: int, out: int, reply: int) -> subprocess.Popen[bytes]:
+        """Start the kernel's process (through ``unshare`` in the namespace modes)."""
+        argv = [self.python or sys.executable, "-I", "-c", _probe.kernel_program()]
+        if self.mode == "root-ns":
+            argv = ["unshare", *NS_ARGS, "--", *argv]
+        elif self.mode == "user-ns":
+            argv = ["unshare", *USERNS_ARGS, "--", *argv]
+        elif self._ipc_before is None and self.mode == "root":
+            argv = ["unshare", "--ipc", "--", *argv]
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(workdir),
+            "MPLCONFIGDIR": str(workdir / ".matplotlib"),
+            "MPLBACKEND": "Agg",
+            "LANG": "C.UTF-8",
+            "OPENBLAS_NUM_THREADS": "1",
+            "OMP_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+        return subprocess.Popen(
+            argv,
+            stdin=stdin,
+            stdout=out,
+            stderr=out,
+            pass_fds=(reply,),
+            cwd=str(workdir),
+            env=env,
+            start_new_session=True,
+        )
 
     def close(self) -> None:
         """Stop the process (and everything it started) and delete its folder.
@@ -314,11 +412,25 @@ class Kernel:
         try:
             self._stop()
         finally:
-            if self._workdir is not None:
-                remove_tree(self._workdir)
-                self._workdir = None
-            if self.uid is not None and self.uid != NOBODY:
-                remove_files_of(self.uid)
+            self._release()
+
+    def _release(self) -> None:
+        """Remove what the (dead) kernel leaves: its folder, its files in the shared temporary
+        folders, its cgroup (killing what is still in it) and, without an IPC namespace, the
+        System V IPC objects and POSIX message queues it created."""
+        if self._cgroup is not None:
+            self.memory_peak = self._cgroup.peak()
+            self._cgroup.remove()
+            self._cgroup = None
+        if self._workdir is not None:
+            remove_tree(self._workdir)
+            self._workdir = None
+        if self.uid is not None and self.uid != NOBODY:
+            remove_files_of(self.uid)
+        if self._ipc_before is not None:
+            owner = self.uid if self.uid is not None else os.geteuid()
+            remove_ipc(owner, self._ipc_before)
+            self._ipc_before = None
 
     def _stop(self) -> None:
         if self._watchdog is not None:
@@ -529,6 +641,11 @@ class Kernel:
             how = f"the kernel crashed (signal {code - 128})"
         else:
             how = f"the kernel exited (exit code {code}), e.g. through os._exit or a crash"
+        if self._cgroup is not None and self._cgroup.oom_kills():
+            how = (
+                f"the kernel was stopped: the submission used more than its "
+                f"{self.limits.memory / 1024**2:g} MB of memory (all its processes together)"
+            )
         if self.death is None:
             self.death = how
         self._kill()

@@ -31,6 +31,7 @@ grader's hidden, randomly drawn inputs make worthless."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sys
@@ -292,6 +293,99 @@ def _expose(pairs: list[list[str]], stage: str) -> None:
         os.rmdir(aside)
 
 
+#: What a kernel's private root holds besides the Python it needs: system folders (bound from
+#: the machine's root), a fresh ``/proc``, and empty temporary folders.
+SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "dev", "sys")
+#: ``pivot_root`` has no libc wrapper: its system call number per machine.
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "riscv64": 41, "ppc64le": 203, "s390x": 217}
+
+
+def _graft(source: str, target: str, hide: list[str]) -> None:
+    """Bind ``source`` at ``target`` in the private root, leaving out every path in ``hide``:
+    a folder holding a hidden path is rebuilt entry by entry (links copied, files and
+    folders bound), so that a hidden path is absent, not covered by a mount."""
+    if any(source == h or source.startswith(h.rstrip("/") + "/") for h in hide):
+        return
+    inside = [h for h in hide if h.startswith(source.rstrip("/") + "/")]
+    if os.path.islink(source):
+        os.symlink(os.readlink(source), target)
+    elif os.path.isdir(source) and inside:
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        for entry in os.listdir(source):
+            _graft(os.path.join(source, entry), os.path.join(target, entry), inside)
+    elif os.path.isdir(source):
+        os.makedirs(target, mode=0o755, exist_ok=True)
+        _libc_mount(source, target, None, MS_BIND | MS_REC)
+    elif os.path.isfile(source):
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if not os.path.exists(target):
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+        _libc_mount(source, target, None, MS_BIND | MS_REC)
+
+
+def _build_root(stage: str, binds: list[str], hide: list[str], workdir: str, size: int) -> None:
+    """Fill the empty tmpfs ``stage`` with what the kernel may see: the system folders, the
+    folders in ``binds`` (the Python installation, the package), fresh ``/proc``, empty
+    ``/tmp`` and ``/var/tmp`` (tmpfs of ``size`` bytes), and the kernel's own ``workdir``."""
+    hide = [*hide, workdir]  # bound on its own, last (the stage is inside it)
+    for name in SYSTEM_DIRS:
+        source = "/" + name
+        if os.path.lexists(source):
+            _graft(source, os.path.join(stage, name), hide)
+    for folder in ("proc", "tmp", "var/tmp"):  # before the binds: a Python may live in /tmp
+        os.makedirs(os.path.join(stage, folder), mode=0o755, exist_ok=True)
+    _libc_mount("proc", os.path.join(stage, "proc"), "proc", MS_NOSUID | MS_NODEV)
+    for folder in ("tmp", "var/tmp"):
+        path = os.path.join(stage, folder)
+        _libc_mount("optcourse-tmp", path, "tmpfs", MS_NOSUID | MS_NODEV, f"mode=1777,size={size}")
+    done: list[str] = []
+    for path in sorted(binds):
+        if any(path == d or path.startswith(d.rstrip("/") + "/") for d in done):
+            continue
+        if not any(path == f"/{name}" or path.startswith(f"/{name}/") for name in SYSTEM_DIRS):
+            _graft(path, stage + path, hide)
+            done.append(path)
+    cgroups = os.path.join(stage, "sys/fs/cgroup")
+    if os.path.isdir(cgroups):  # joined already: the kernel has nothing to do with cgroups
+        flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+        _libc_mount("optcourse-hidden", cgroups, "tmpfs", flags, "size=4k")
+    os.makedirs(stage + workdir, mode=0o700, exist_ok=True)
+    _libc_mount(workdir, stage + workdir, None, MS_BIND)  # not MS_REC: the stage is inside
+
+
+def _private_root(binds: list[str], hide: list[str], workdir: str, size: int) -> None:
+    """Make the kernel's root a fresh tmpfs holding only what it needs (:func:`_build_root`),
+    then ``pivot_root`` into it and detach the machine's root: ``/proc/self/mountinfo`` and
+    the like list only those mounts, never a hidden path. Needs a mount and a PID namespace.
+    OSError before the pivot leaves the old root in place (the caller falls back)."""
+    import ctypes
+    import ctypes.util
+    import platform
+
+    number = PIVOT_ROOT.get(platform.machine())
+    if number is None:
+        raise OSError(f"pivot_root: unknown system call number on {platform.machine()}")
+    stage = os.path.join(workdir, ".optcourse-root")
+    os.mkdir(stage, 0o755)
+    _libc_mount("optcourse-root", stage, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    try:
+        _build_root(stage, binds, hide, workdir, size)
+    except OSError:
+        libc.umount2(os.fsencode(stage), 2)  # MNT_DETACH: nothing of the stage stays
+        raise
+    os.chdir(stage)
+    if libc.syscall(number, b".", b".") != 0:
+        err = ctypes.get_errno()
+        os.chdir("/")
+        raise OSError(err, f"pivot_root: {os.strerror(err)}")
+    if libc.umount2(b".", 2) != 0:  # MNT_DETACH: the machine's root leaves this namespace
+        raise SystemError("cannot detach the old root after pivot_root")
+    os.chdir("/")
+    with contextlib.suppress(OSError):
+        os.rmdir(stage)  # the stage's name inside the kernel's own folder (no longer mounted)
+
+
 def _mount_tmpfs(paths: list[str]) -> None:
     """Hide each folder under an empty tmpfs and each file under ``/dev/null`` (mount namespace)."""
     for path in paths:
@@ -302,8 +396,50 @@ def _mount_tmpfs(paths: list[str]) -> None:
             _libc_mount(os.devnull, path, None, MS_BIND)
 
 
+def _join_cgroup(procs: str) -> None:
+    """Move this process (before any student code runs) into the memory cgroup whose
+    ``cgroup.procs`` file is ``procs``, then into a cgroup namespace of its own, from which
+    the kernel cannot move itself out of the cgroup nor write its limits (where allowed)."""
+    import ctypes
+    import ctypes.util
+
+    with open(procs, "w") as joined:
+        joined.write("0")
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    libc.unshare(0x02000000)  # CLONE_NEWCGROUP; the private user id already prevents both
+
+
+def _mount_private(paths: list[str], size: int) -> None:
+    """A fresh, empty tmpfs of ``size`` bytes on each shared folder in ``paths`` (``/dev/shm``):
+    what the kernel writes there stays in its mount namespace and vanishes with it."""
+    for path in paths:
+        if os.path.isdir(path):
+            data = f"mode=1777,size={size}"
+            _libc_mount("optcourse-private", path, "tmpfs", MS_NOSUID | MS_NODEV, data)
+
+
+def _tasks_of(uid: int) -> int:
+    """How many tasks (threads) the user ``uid`` runs now: what ``RLIMIT_NPROC`` counts."""
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            if _int(fields["Uid"].split()[0]) == uid:
+                count += _int(fields["Threads"])
+        except (OSError, KeyError, ValueError, IndexError):
+            continue
+    return count
+
+
 def _apply_limits(limits: dict[str, int]) -> None:
     import resource
+
+    more = limits.pop("nproc_more", None)
+    if more is not None:  # no private user id nor user namespace: bound what is added
+        limits["nproc"] = _tasks_of(os.getuid()) + more
 
     names = {
         "as": resource.RLIMIT_AS,
@@ -315,6 +451,37 @@ def _apply_limits(limits: dict[str, int]) -> None:
     }
     for key, value in limits.items():
         resource.setrlimit(names[key], (value, value))
+
+
+def _setup(config: dict[str, Any]) -> bool:  # pragma: no cover - runs in the kernel
+    """Configure the kernel before any student code runs: join its memory cgroup, build its
+    file system (a private root, or hidden paths under empty mounts), become its user id, set
+    its limits and enter its folder. True when it has a private root."""
+    if config.get("cgroup"):
+        _join_cgroup(config["cgroup"])
+    private_root = False
+    size = int(config.get("tmp_size") or config["limits"]["as"])  # each private tmpfs
+    if config.get("binds"):
+        try:
+            _private_root(config["binds"], config["hide"], config["workdir"], size)
+            private_root = True
+        except OSError:  # not here: hide what must be hidden under empty mounts
+            os.chdir("/")
+    if config.get("private"):
+        _mount_private(config["private"], size)
+    if config.get("expose") and not private_root:
+        _expose(config["expose"], config["workdir"])
+    if config.get("hide") and not private_root:
+        _mount_tmpfs(config["hide"])
+    uid, gid = config.get("uid"), config.get("gid")
+    if uid is not None and gid is not None:
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    _apply_limits({k: int(v) for k, v in config.get("limits", {}).items()})
+    os.chdir(config["workdir"])
+    sys.path[:0] = [config["workdir"]]
+    return private_root
 
 
 def main() -> None:  # pragma: no cover - runs in the child process, tested end to end
@@ -344,22 +511,11 @@ def main() -> None:  # pragma: no cover - runs in the child process, tested end 
             view = view[os.write(reply_fd, view) :]
 
     try:
-        if config.get("expose"):
-            _expose(config["expose"], config["workdir"])
-        if config.get("hide"):
-            _mount_tmpfs(config["hide"])
-        uid, gid = config.get("uid"), config.get("gid")
-        if uid is not None and gid is not None:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-        _apply_limits({k: int(v) for k, v in config.get("limits", {}).items()})
-        os.chdir(config["workdir"])
-        sys.path[:0] = [config["workdir"]]
+        private_root = _setup(config)
     except BaseException as exc:
         reply({"id": 0, "ok": False, "error": "kernel setup failed: " + _describe_exception(exc)})
         return
-    reply({"id": 0, "ok": True, "pid": os.getpid(), "uid": os.getuid()})
+    reply({"id": 0, "ok": True, "value": {"uid": os.getuid(), "private_root": private_root}})
 
     import builtins
 
