@@ -43,6 +43,14 @@ def test_a_far_miss_is_wrong_and_a_near_miss_is_close(got, want, words):
     assert "2.4" not in message.replace(str(got), "")  # the expected value is not shown
 
 
+def test_a_float32_answer_is_told_to_keep_full_precision():
+    from optcourse.plain import to_plain
+
+    got = to_plain(np.float32(0.1) * np.float32(3))
+    message = compare(got, 0.3, atol=1e-12, rtol=1e-12)
+    assert message is not None and "float64, not float32" in message
+
+
 def test_a_wrong_length_says_so_without_the_expected_length():
     hidden = compare([1.0, 2.0, 3.0], [1.0, 2.0], atol=1e-9, rtol=1e-9)
     assert hidden == "it has 3 entries, which is not the expected length"

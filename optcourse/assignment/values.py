@@ -186,7 +186,8 @@ def compare(
     tolerance = f"(atol={atol:g}, rtol={rtol:g})"
     if want_arr.ndim == 0:
         if bool(near):
-            return f"close, but not within the tolerance {tolerance}: do not round{shown}"
+            precision = "keep full precision (no rounding; float64, not float32)"
+            return f"close, but not within the tolerance {tolerance}: {precision}{shown}"
         return f"wrong value{shown}"
     bad = ~ok
     n_bad = int(np.count_nonzero(bad))
