@@ -8,8 +8,9 @@ one) gradient descent with step η multiplies the error along the eigenvector of
 * the slowest direction contracts by ``max |1 − ηλ|`` per step (:func:`contraction_rate`);
 * the best fixed step balances the extreme eigenvalues, ``η* = 2/(λmax + λmin)``
   (:func:`optimal_lr`), where the rate is ``(κ − 1)/(κ + 1)`` with ``κ = λmax/λmin``
-  (:func:`condition_number`). See J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed.,
-  Springer (2006), §3.3.
+  (:func:`condition_number`); the error norm then falls below a fraction ``tol`` of its start
+  within :func:`steps_to_tolerance` steps. See J. Nocedal and S. J. Wright, *Numerical
+  Optimization*, 2nd ed., Springer (2006), §3.3.
 
 For f(x) = x² the Hessian is 2, so the factor is 1 − 2η: the four regimes of chapter 2.
 
@@ -40,6 +41,7 @@ __all__ = [
     "optimal_lr",
     "contraction_rate",
     "condition_number",
+    "steps_to_tolerance",
     "classify_run",
     "RUN_CLASSES",
     "classify_iterates",
@@ -164,6 +166,38 @@ def condition_number(H_or_eigs: ArrayLike) -> float:
     a = np.abs(eigenvalues(H_or_eigs))
     lo, hi = float(a.min()), float(a.max())
     return float("inf") if lo == 0.0 else hi / lo
+
+
+def steps_to_tolerance(eta: float, H_or_eigs: ArrayLike, tol: float) -> float:
+    """Return the steps after which ``ρ(η)ᵗ ≤ tol``, with ``ρ`` the :func:`contraction_rate`.
+
+    On the quadratic every GD step shrinks the error norm ``‖θ_t − θ*‖`` by at least the factor
+    ``ρ(η) = max |1 − ηλ|``, so after ``⌈ln tol / ln ρ⌉`` steps the error is at most ``tol``
+    times the first one, from *any* start: a worst-case count, reached exactly when the start
+    has weight on an eigenvector whose factor has magnitude ``ρ`` (and only approached
+    otherwise). Returns ``0.0`` when ``tol >= 1``, ``1.0`` when ``ρ = 0`` (one step is exact),
+    and ``inf`` when ``ρ >= 1`` (the error never shrinks).
+
+    >>> steps_to_tolerance(0.25, [1.0, 2.0], 1e-3)  # rho = max(0.75, 0.5)
+    25.0
+
+    Raises
+    ------
+    ValueError
+        If ``tol`` is not a positive finite number or ``eta`` is negative or not finite.
+    """
+    if not (math.isfinite(tol) and tol > 0):
+        raise ValueError(f"tol must be a positive finite number; got {tol}")
+    if not (math.isfinite(eta) and eta >= 0):
+        raise ValueError(f"eta must be a finite number >= 0; got {eta}")
+    if tol >= 1.0:
+        return 0.0
+    rho = float(contraction_rate(eta, H_or_eigs))
+    if rho >= 1.0:
+        return math.inf
+    if rho == 0.0:
+        return 1.0
+    return float(math.ceil(math.log(tol) / math.log(rho) - 1e-9))
 
 
 @_quiet

@@ -56,6 +56,43 @@ class Sweep:
         """The loss after the last step, shape ``(E, S)``."""
         return self.loss[..., -1]
 
+    def cliff(self, start: int = 0) -> tuple[float, float]:
+        """Locate the divergence cliff of the runs from ``x0s[start]`` on the grid of ``etas``.
+
+        A run *ends higher* when its final loss is above its starting loss or not finite. On a
+        grid sorted by increasing ``etas`` the runs must split into one block that ends no higher
+        followed by one block that ends higher; the cliff lies between the last η of the first
+        block and the first η of the second, and this pair is returned. Its width is the grid's
+        resolution there: a grid of step ``h`` locates the cliff to within ``h/2`` of the
+        midpoint. On a quadratic with enough steps the cliff is ``2/λmax``
+        (:func:`optcourse.diagnostics.max_stable_lr`).
+
+        Raises
+        ------
+        ValueError
+            If ``start`` is not an index of ``x0s``, ``etas`` is not strictly increasing, every
+            run lands on the same side, or the grid has more than one cliff (a run that ends
+            lower after one that ends higher).
+        """
+        if isinstance(start, bool) or not 0 <= start < self.x0s.shape[0]:
+            raise ValueError(f"start must index x0s (0..{self.x0s.shape[0] - 1}); got {start!r}")
+        if self.etas.size < 2 or not np.all(np.diff(self.etas) > 0):
+            raise ValueError("cliff() needs at least two etas in strictly increasing order")
+        first, last = self.loss[:, start, 0], self.final_loss[:, start]
+        with np.errstate(invalid="ignore"):
+            higher = ~np.isfinite(last) | (last > first)
+        if higher.all() or not higher.any():
+            side = "higher" if higher.all() else "no higher"
+            raise ValueError(f"no cliff on this grid: every run ends {side} than it started")
+        k = int(np.argmax(higher))
+        if not higher[k:].all():
+            raise ValueError(
+                "more than one cliff on this grid: a run ends lower than it started at "
+                f"eta={self.etas[k:][~higher[k:]][0]:g}, after one that ended higher at "
+                f"eta={self.etas[k]:g}"
+            )
+        return float(self.etas[k - 1]), float(self.etas[k])
+
 
 def _starts(objective: Objective, x0s: npt.ArrayLike) -> FloatArray:
     """Starting points as shape ``(S, n)``: one point ``(n,)`` (or a number when n = 1), or rows."""

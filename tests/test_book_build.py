@@ -118,13 +118,17 @@ def _executed_figures(chapter: str) -> list[str]:
     ]
 
 
-def test_toc_lists_intro_three_chapters_and_instructors() -> None:
+def test_toc_lists_intro_the_chapters_and_instructors() -> None:
     assert TOC[0] == "book/intro" and TOC[-1] == "book/instructors"
-    assert CHAPTERS[:3] == [
+    assert CHAPTERS[:4] == [
         "notebooks/01_learning_is_optimization",
         "notebooks/02_gradient_descent_x2",
         "notebooks/03_convexity",
+        "notebooks/04_curvature_conditioning",
     ]
+    text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+    geometry = text.index("caption: Geometry")
+    assert text.index("caption: Foundations") < geometry < text.index("04_curvature_conditioning")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

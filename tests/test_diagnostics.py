@@ -19,6 +19,7 @@ from optcourse.diagnostics import (
     moving_average,
     optimal_lr,
     read_loss_curves,
+    steps_to_tolerance,
     update_factor,
 )
 from optcourse.minimize import minimize
@@ -99,6 +100,37 @@ def test_contraction_rate_predicts_the_measured_rate():
     err = np.linalg.norm(res.history.x, axis=1)  # minimizer is 0
     measured = (err[-1] / err[100]) ** (1 / 100)
     assert measured == pytest.approx(contraction_rate(eta, H), rel=1e-3)
+
+
+def test_steps_to_tolerance_is_the_worst_case_count():
+    eigs = [1.0, 10.0]
+    for eta in (0.05, optimal_lr(eigs), 0.19):
+        n = steps_to_tolerance(eta, eigs, 1e-6)
+        rho = contraction_rate(eta, eigs)
+        assert rho**n <= 1e-6 * (1 + 1e-9) < rho ** (n - 1)
+        # from every start the error is below tol * the first error after n steps
+        starts = np.random.default_rng(0).standard_normal((50, 2))
+        res = [
+            minimize(Quadratic.diagonal(eigs), x0, SGD(lr=eta), max_iter=int(n)) for x0 in starts
+        ]
+        ratios = [np.linalg.norm(r.x) / np.linalg.norm(r.history.x[0]) for r in res]
+        assert max(ratios) <= 1e-6 * (1 + 1e-9)
+    # a start on both eigenvectors at eta*: the error shrinks by exactly rho each step
+    eta = optimal_lr(eigs)
+    n = int(steps_to_tolerance(eta, eigs, 1e-6))
+    err = np.linalg.norm(
+        minimize(Quadratic.diagonal(eigs), [1.0, 1.0], SGD(lr=eta), max_iter=n).history.x, axis=1
+    )
+    assert err[-1] <= 1e-6 * err[0] * (1 + 1e-9) and err[-2] > 1e-6 * err[0]
+    assert steps_to_tolerance(0.5, 2.0, 1e-3) == 1.0  # x^2 at eta = 0.5: exact in one step
+    assert steps_to_tolerance(0.25, [1.0, 2.0], 1e-3) == 25.0
+    assert steps_to_tolerance(1.0, 2.0, 1e-3) == math.inf  # bouncing forever
+    assert steps_to_tolerance(0.1, 2.0, 1.5) == 0.0
+    for bad in (0.0, -1.0, math.nan):
+        with pytest.raises(ValueError, match="tol"):
+            steps_to_tolerance(0.1, 2.0, bad)
+    with pytest.raises(ValueError, match="eta"):
+        steps_to_tolerance(-0.1, 2.0, 1e-3)
 
 
 # --- classify_run --------------------------------------------------------------------------------

@@ -292,6 +292,21 @@ def test_quadratic_spectrum_and_minimizer() -> None:
     assert semi.minimizers is None
 
 
+def test_rotated_quadratic_turns_the_eigenvectors() -> None:
+    angle = 0.4
+    q = Quadratic.rotated([1.0, 10.0], angle)
+    np.testing.assert_allclose(q.eigenvalues, [1.0, 10.0], rtol=1e-12)
+    flat = np.array([np.cos(angle), np.sin(angle)])
+    steep = np.array([-np.sin(angle), np.cos(angle)])
+    np.testing.assert_allclose(q.H @ flat, flat, atol=1e-12)  # eigenvector of 1
+    np.testing.assert_allclose(q.H @ steep, 10.0 * steep, atol=1e-12)  # eigenvector of 10
+    np.testing.assert_allclose(Quadratic.rotated([2.0, 5.0], 0.0).H, np.diag([2.0, 5.0]))
+    np.testing.assert_allclose(q.value(3.0 * steep), 0.5 * 10.0 * 9.0, rtol=1e-12)
+    shifted = Quadratic.rotated([1.0, 10.0], angle, b=[1.0, 2.0])
+    assert shifted.minimizers is not None
+    np.testing.assert_allclose(shifted.grad(shifted.minimizers[0]), 0.0, atol=1e-12)
+
+
 def test_function_objective() -> None:
     f = FunctionObjective(lambda x: np.sum(x**2, axis=-1), lambda x: 2 * x, dim=2, name="bowl")
     assert f.value([1.0, 2.0]) == 5.0
@@ -326,6 +341,8 @@ def test_wrong_last_axis_raises(name: str) -> None:
         (lambda: Quadratic(np.eye(2), b=[1.0, 2.0, 3.0]), "b must have shape"),
         (lambda: Quadratic([[np.nan, 0.0], [0.0, 1.0]]), "finite"),
         (lambda: Quadratic.diagonal([]), "eigs"),
+        (lambda: Quadratic.rotated([1.0, 2.0, 3.0], 0.1), "two finite"),
+        (lambda: Quadratic.rotated([1.0, 2.0], np.nan), "angle"),
         (lambda: DoubleWell(tilt=2.0), "tilt"),
         (lambda: Rosenbrock(b=-1.0), "b > 0"),
         (lambda: Rastrigin(dim=0), "dim"),

@@ -7,7 +7,7 @@ import functools
 import numpy as np
 import pytest
 
-from optcourse import minimize, sweep
+from optcourse import Sweep, minimize, sweep
 from optcourse.diagnostics import REGIMES, RUN_CLASSES, classify_iterates, classify_run
 from optcourse.objectives import Parabola, Quadratic, Rosenbrock
 from optcourse.optimizers import SGD
@@ -83,6 +83,41 @@ def test_sweep_rejects_bad_input(kwargs: dict, match: str) -> None:
 def test_sweep_rejects_starts_of_the_wrong_dimension() -> None:
     with pytest.raises(ValueError, match=r"dim=2"):
         sweep(Rosenbrock(), [0.1], [1.0, 2.0, 3.0], steps=1)
+
+
+@pytest.mark.parametrize("kappa", [10.0, 100.0])
+def test_cliff_brackets_two_over_lambda_max(kappa: float) -> None:
+    edge = 2.0 / kappa
+    s = sweep(
+        Quadratic.diagonal([1.0, kappa]), edge * np.geomspace(0.98, 1.02, 400), [1.0, 1.0], 2000
+    )
+    low, high = s.cliff()
+    assert low <= edge < high and (high - low) / edge < 2e-4
+    start_loss = 0.5 * (1.0 + kappa)
+    assert (
+        s.final_loss[s.etas <= low, 0].max() <= start_loss < s.final_loss[s.etas >= high, 0].min()
+    )
+
+
+def test_cliff_rejects_grids_without_exactly_one_cliff() -> None:
+    f = Parabola()
+    with pytest.raises(ValueError, match="every run ends no higher"):
+        sweep(f, [0.1, 0.2], 5.0, steps=5).cliff()
+    with pytest.raises(ValueError, match="every run ends higher"):
+        sweep(f, [1.1, 1.2], 5.0, steps=5).cliff()
+    with pytest.raises(ValueError, match="increasing"):
+        sweep(f, [0.5, 0.1, 1.1], 5.0, steps=5).cliff()
+    with pytest.raises(ValueError, match="start must index"):
+        sweep(f, [0.5, 1.1], 5.0, steps=5).cliff(start=1)
+    # losses that fall, rise, fall and rise again along the grid: two cliffs, no answer
+    loss = np.array([[4.0, 1.0], [4.0, 9.0], [4.0, 2.0], [4.0, np.inf]])[:, None, :]
+    two = Sweep(np.array([0.1, 0.2, 0.3, 0.4]), np.zeros((1, 1)), np.zeros((4, 1, 2, 1)), loss)
+    with pytest.raises(ValueError, match="more than one cliff.*eta=0.3.*eta=0.2"):
+        two.cliff()
+    s = sweep(f, [0.5, 1.1, 1.2], [5.0, 0.0], steps=5)
+    assert s.cliff(0) == (0.5, 1.1)
+    with pytest.raises(ValueError, match="every run ends no higher"):
+        s.cliff(1)  # from the minimum nothing ever moves
 
 
 # --- one vocabulary -------------------------------------------------------------------------------

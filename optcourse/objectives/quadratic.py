@@ -79,6 +79,35 @@ class Quadratic(Objective):
             raise ValueError(f"eigs must be a non-empty 1-D sequence; got shape {e.shape}")
         return cls(np.diag(e), b, c)
 
+    @classmethod
+    def rotated(
+        cls,
+        eigs: npt.ArrayLike,
+        angle: float,
+        b: npt.ArrayLike | None = None,
+        c: float = 0.0,
+    ) -> Quadratic:
+        """Return the 2-D quadratic with eigenvalues ``eigs`` whose eigenvectors are turned by
+        ``angle`` (radians): ``H = R diag(eigs) Rᵀ`` with R the rotation by ``angle``.
+
+        The eigenvector of ``eigs[0]`` is ``(cos angle, sin angle)``, that of ``eigs[1]``
+        ``(−sin angle, cos angle)``; ``angle = 0`` gives :meth:`diagonal`. A valley whose axes are
+        not the coordinate axes: gradient descent behaves the same in the eigenvector coordinates.
+
+        Raises
+        ------
+        ValueError
+            If ``eigs`` does not hold exactly two finite numbers or ``angle`` is not finite.
+        """
+        e = np.asarray(eigs, dtype=float)
+        if e.shape != (2,) or not np.all(np.isfinite(e)):
+            raise ValueError(f"eigs must be two finite numbers; got {np.asarray(eigs)!r}")
+        if not np.isfinite(angle):
+            raise ValueError(f"angle must be a finite number of radians; got {angle}")
+        cos, sin = np.cos(angle), np.sin(angle)
+        R = np.array([[cos, -sin], [sin, cos]])
+        return cls(R @ np.diag(e) @ R.T, b, c)
+
     @property
     def eigenvalues(self) -> FloatArray:
         """Eigenvalues of H in ascending order."""
