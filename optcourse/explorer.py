@@ -86,6 +86,27 @@ def _round(a: npt.NDArray[np.float64], digits: int = 5) -> list[Any]:
     return list(arr.tolist())
 
 
+def _fixed(a: npt.ArrayLike, decimals: int) -> list[Any]:
+    """Nested lists of floats rounded to ``decimals`` places; non-finite values become None."""
+    arr = np.asarray(a, dtype=float)
+    flat = [round(float(v), decimals) + 0.0 if np.isfinite(v) else None for v in arr.reshape(-1)]
+    return list(np.array(flat, dtype=object).reshape(arr.shape).tolist())
+
+
+def _embed(data: Any) -> str:
+    """``data`` as compact JSON that is safe inside an HTML ``<script>`` element."""
+    return json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+
+
+def _element_id(prefix: str, payload: str, *extra: object) -> str:
+    """A page-unique element id: a hash of the data, the initial state and a per-process serial.
+
+    Two explorers of the same data on one page get different ids, and a rebuilt page the same.
+    """
+    key = "|".join([payload, *(str(e) for e in extra), str(next(_SERIAL))])
+    return prefix + hashlib.sha1(key.encode()).hexdigest()[:10]
+
+
 def explorer_html(
     objective: Objective | None = None,
     *,
@@ -147,11 +168,10 @@ def explorer_html(
         "ilim": [-reach, reach] if finite.size else [-1.0, 1.0],
         "size": [_WIDTH, _HEIGHT, _PAD],
     }
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+    payload = _embed(data)
     i_eta = int(np.argmin(np.abs(np.asarray(etas, dtype=float) - eta)))
     i_x0 = int(np.argmin(np.abs(np.asarray(x0s, dtype=float) - x0)))
-    key = f"{payload}|{i_eta}|{i_x0}|{next(_SERIAL)}"
-    uid = "oc-explorer-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+    uid = _element_id("oc-explorer-", payload, i_eta, i_x0)
     return _TEMPLATE.format(
         uid=uid,
         payload=payload,

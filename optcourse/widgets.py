@@ -17,10 +17,17 @@ import matplotlib.pyplot as plt
 
 from optcourse.diagnostics import classify_iterates
 from optcourse.explorer import gd_trajectories
+from optcourse.explorer_plane import DEFAULT_KAPPAS, DEFAULT_STARTS, quadratic_runs
 from optcourse.objectives import Objective, Parabola
-from optcourse.plotting import plot_ball_steps, plot_iterates
+from optcourse.plotting import plot_ball_steps, plot_contour, plot_iterates
 
-__all__ = ["WidgetsUnavailable", "lr_explorer", "draw_explorer_frame"]
+__all__ = [
+    "WidgetsUnavailable",
+    "lr_explorer",
+    "draw_explorer_frame",
+    "quadratic_explorer",
+    "draw_quadratic_frame",
+]
 
 
 class WidgetsUnavailable:
@@ -123,3 +130,77 @@ def lr_explorer(
     x0_slider.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([eta_slider, x0_slider]), verdict, out])
+
+
+def draw_quadratic_frame(
+    kappa: float,
+    fraction: float,
+    start: tuple[float, float] = DEFAULT_STARTS[0],
+    steps: int = 30,
+    angle: float = 0.0,
+) -> tuple[Any, str]:
+    """Draw gradient descent on ½θᵀHθ, H = diag(1, κ) turned by ``angle``, with η = fraction·2/λmax.
+
+    Returns the matplotlib Figure (the path on the contour lines) and a one-line description
+    ending in :func:`~optcourse.diagnostics.classify_run`'s name for the run: the same computation
+    as the static explorer (:func:`optcourse.explorer_plane.quadratic_runs`).
+    """
+    if not fraction >= 0:
+        raise ValueError(f"fraction must be non-negative; got {fraction}")
+    q, frames = quadratic_runs(kappa, [fraction], [start], steps, angle=angle)
+    run = frames[0][0]
+    fig = plot_contour(
+        q,
+        {f"η = {fraction:g} × 2/λmax": run.path},
+        domain=((-5.0, 5.0), (-2.6, 2.6)),
+        levels=12,
+        title=f"κ = {kappa:g}, θ₀ = ({start[0]:g}, {start[1]:g})",
+    )
+    return fig, f"after {steps} steps the loss is {run.loss:.4g}: {run.regime}"
+
+
+def quadratic_explorer(
+    *,
+    kappa: float = 10.0,
+    fraction: float = 0.5,
+    start: tuple[float, float] = DEFAULT_STARTS[0],
+    steps: int = 30,
+    angle: float = 0.0,
+) -> Any:
+    """Return an ipywidgets control to explore gradient descent on a 2-D quadratic (chapter 4).
+
+    Sliders choose η as a fraction of 2/λmax (0 to 1.2), κ (from ``DEFAULT_KAPPAS`` and ``kappa``)
+    and the start; every change reruns gradient descent in the kernel and redraws the path on the
+    contour lines with the regime under it. Without ipywidgets a :class:`WidgetsUnavailable`
+    message is returned (``optcourse.explorer_plane.quadratic_explorer_html()`` is the static
+    version, which needs no kernel).
+    """
+    if not (kappa >= 1.0 and 0.0 <= fraction <= 1.2):
+        raise ValueError(f"need kappa >= 1 and 0 <= fraction <= 1.2; got {kappa}, {fraction}")
+    try:
+        widgets = importlib.import_module("ipywidgets")
+        display = importlib.import_module("IPython.display").display
+    except ImportError as err:
+        return WidgetsUnavailable(str(err))
+    starts = list(dict.fromkeys([tuple(start), *DEFAULT_STARTS]))
+    eta = widgets.FloatSlider(value=fraction, min=0.0, max=1.2, step=0.01, description="η·λmax/2")
+    kap = widgets.SelectionSlider(
+        options=sorted({*DEFAULT_KAPPAS, float(kappa)}), value=float(kappa), description="κ"
+    )
+    where = widgets.Dropdown(
+        options=[(f"({a:g}, {b:g})", (a, b)) for a, b in starts], value=starts[0], description="θ₀"
+    )
+    verdict, out = widgets.Label(), widgets.Output()
+
+    def redraw(_: Any = None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            fig, text = draw_quadratic_frame(kap.value, eta.value, where.value, steps, angle)
+            verdict.value = text
+            display(fig)
+            plt.close(fig)
+
+    for w in (eta, kap, where):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([eta, kap, where]), verdict, out])
