@@ -34,6 +34,7 @@ pytestmark = pytest.mark.skipif(
 )
 SITE = built_site()
 CHAPTER2 = "notebooks/02_gradient_descent_x2.html"
+CHAPTER4 = "notebooks/04_curvature_conditioning.html"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -293,6 +294,56 @@ def test_chapter2_math_and_explorer(browser, site_url: str, tmp_path: Path) -> N
     driver.save_screenshot(str(tmp_path / "explorer_after.png"))
 
     # No script on the page failed (network errors for absent favicons etc. are not scripts).
+    logs = driver.get_log("browser")
+    errors = [e["message"] for e in logs if e["level"] == "SEVERE" and "Uncaught" in e["message"]]
+    assert not errors, errors
+
+
+def test_chapter4_plane_explorer(browser, site_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Chapter 4's 2-D explorer draws contours and a path; each slider changes path or regime."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    driver.get(f"{site_url}/{CHAPTER4}")
+    explorer = driver.find_element(By.CSS_SELECTOR, ".optcourse-plane-explorer")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", explorer)
+    assert explorer.is_displayed() and explorer.size["height"] > 200
+    path = explorer.find_element(By.CSS_SELECTOR, "polyline.oc-path")
+    readout = explorer.find_element(By.CSS_SELECTOR, ".oc-readout")
+    eta = explorer.find_element(By.CSS_SELECTOR, "input.oc-choice-eta")
+    kappa = explorer.find_element(By.CSS_SELECTOR, "input.oc-choice-kappa")
+    start = explorer.find_element(By.CSS_SELECTOR, "input.oc-choice-start")
+
+    def state() -> tuple[str, str, str, int]:
+        contours = len(explorer.find_elements(By.CSS_SELECTOR, ".oc-contours polyline"))
+        return (
+            path.get_attribute("points"),
+            readout.text,
+            explorer.get_attribute("data-regime"),
+            contours,
+        )
+
+    path0, text0, regime0, contours0 = state()
+    assert path0.count(",") == 31 and contours0 >= 5  # 30 steps on the contour lines of kappa = 10
+    assert regime0 == "oscillating" and "Behaviour: oscillating" in text0
+    assert eta.get_attribute("aria-valuetext") == "0.9 × 2/λmax"
+    driver.save_screenshot(str(tmp_path / "plane_before.png"))
+
+    eta.send_keys(Keys.END)  # 1.1 × 2/λmax: past the stability limit
+    path1, text1, regime1, _ = state()
+    assert regime1 == "diverging" and "Behaviour: diverging" in text1 and path1 != path0
+    assert eta.get_attribute("aria-valuetext") == "1.1 × 2/λmax"
+    for _ in range(8):
+        eta.send_keys(Keys.ARROW_LEFT)  # back to 0.5 × 2/λmax (1.1, 1.02, 1, 0.95, 0.9, ...)
+    assert eta.get_attribute("aria-valuetext") == "0.5 × 2/λmax" and state()[2] == "converging"
+
+    kappa.send_keys(Keys.HOME)  # kappa = 1: circles, a different picture
+    path2, _, _, _ = state()
+    assert kappa.get_attribute("aria-valuetext") == "1" and path2 not in (path0, path1)
+    start.send_keys(Keys.ARROW_RIGHT)
+    assert state()[0] != path2 and "start=(4, -2)" in explorer.get_attribute("data-state")
+    driver.save_screenshot(str(tmp_path / "plane_after.png"))
     logs = driver.get_log("browser")
     errors = [e["message"] for e in logs if e["level"] == "SEVERE" and "Uncaught" in e["message"]]
     assert not errors, errors
