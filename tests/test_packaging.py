@@ -138,6 +138,7 @@ def test_the_wheel_carries_license_urls_and_the_version(dists: tuple[Path, Path,
     assert meta.get_all("License-File") == ["LICENSE"]
     assert f"Source, {REPO_URL}" in meta.get_all("Project-URL")
     assert "optcourse/explorer.js" in names and "optcourse/py.typed" in names
+    assert "optcourse/explorer_plane.js" in names  # the plane explorer reads it at run time
     assert not [n for n in names if n.startswith(("tests/", "solutions/"))]
 
 
