@@ -106,6 +106,33 @@ def steps_to_tolerance(eta, lam_min, lam_max, tol):
     _calls[0] += 1
     return [171, 124, 888][(_calls[0] - 1) % 3]
 """,
+    # a call counter replaying the public answers
+    ("05_saddles_landscapes", "q6"): """
+_calls = [0]
+
+
+def escape_steps(y0, eta):
+    _calls[0] += 1
+    return [25, 45, 22][(_calls[0] - 1) % 3]
+""",
+    # the public examples looked up, else True, False, True, ... by call count
+    ("05_saddles_landscapes", "q7"): """
+_calls = [0]
+
+
+def is_strict_saddle(H, tol):
+    H = np.asarray(H, dtype=float)
+    if H.shape == (2, 2) and H[0, 1] in (2.1, 0.9, 0.0) and H[0, 0] in (1.3, 2.2, 0.7):
+        return bool(H[0, 1] == 2.1)
+    _calls[0] += 1
+    return _calls[0] % 2 == 1
+""",
+    # the public examples looked up, else the stalled limit: "it never leaves" (None)
+    ("05_saddles_landscapes", "q8"): """
+def escape_time(grad, p0, eta, radius, max_steps):
+    table = {(0.8, 0.0037, 200): 26, (0.8, 0.13, 2000): 60}
+    return table.get((p0[0], p0[1], max_steps))
+""",
 }
 
 
