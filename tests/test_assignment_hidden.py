@@ -271,7 +271,9 @@ def test_hidden_descriptions_do_not_give_the_answer_away(assignments):
             if spec.visibility != "hidden":
                 continue
             if isinstance(spec, ValueSpec) and isinstance(spec.expected, (int, float)):
-                numbers = [float(n) for n in re.findall(r"−?\d+(?:\.\d+)?", spec.describe)]
+                found = re.findall(r"[−-]?\d+(?:\.\d+)?", spec.describe)
+                signed = [float(n.replace("−", "-")) for n in found]  # a Unicode minus too
+                numbers = signed + [abs(x) for x in signed]  # "x-1" must still show the 1
                 assert spec.expected not in numbers, (spec.name, spec.describe)
             if isinstance(spec, ChoiceSpec) and spec.answer and len(spec.answer) > 1:
                 assert spec.answer not in spec.describe.casefold(), (spec.name, spec.describe)

@@ -33,6 +33,7 @@ from optcourse.grading.kernel import KernelLimits
         (3.6, 2.4, "wrong value"),
         (2.41, 2.4, "close, but not within the tolerance"),
         (-2.4, 2.4, "wrong value"),
+        (2302, 2301, "wrong value"),  # a count off by one is wrong, not imprecise
         ([1.0, 2.5], [1.0, 2.0], "1 of 2 entries are wrong"),
         ([1.0, 2.001], [1.0, 2.0], "1 of 2 entries are close, but not within the tolerance"),
     ],

@@ -202,11 +202,13 @@ NEAR = 0.01
 
 
 def _near(got: np.ndarray, want: np.ndarray, atol: float, rtol: float) -> np.ndarray:
-    """Elementwise: a finite miss within 1% of the expected size (or 10 tolerances)."""
+    """Elementwise: a finite miss within 1% of the expected size (or 10 tolerances). Two whole
+    numbers are never "close": a count off by one is wrong, not imprecise."""
     with np.errstate(all="ignore"):
         gap = np.abs(got - want)
         room = np.maximum(NEAR * np.abs(want), 10 * (atol + rtol * np.abs(want)))
-        return np.isfinite(gap) & (gap <= room)
+        counts = (got == np.round(got)) & (want == np.round(want))
+        return np.isfinite(gap) & (gap <= room) & ~counts
 
 
 def _shape_problem(got: tuple[int, ...], want: tuple[int, ...], reveal: bool) -> str:
