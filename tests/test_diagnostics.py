@@ -15,6 +15,7 @@ from optcourse.diagnostics import (
     condition_number,
     contraction_rate,
     eigenvalues,
+    goe_positive_definite_probability,
     max_stable_lr,
     moving_average,
     optimal_lr,
@@ -302,3 +303,42 @@ def test_validation_rising_with_training_is_not_overfitting():
     assert read_loss_curves(curve, curve + 0.1) == "underfitting"
     # The same validation curve with a training loss that keeps falling is overfitting.
     assert read_loss_curves(np.exp(-T / 10), curve + 0.1) == "overfitting"
+
+
+# The probability that an n x n GOE matrix is positive definite, from the same de Bruijn formula
+# evaluated independently with mpmath at 40 digits (adaptive quadrature, exact Gamma function).
+GOE_REFERENCE = {
+    3: 0.02492092096072348261,
+    5: 0.0001401146854633997050,
+    10: 2.265653158108417017e-14,
+}
+
+
+def test_goe_probability_matches_closed_forms_and_a_high_precision_reference() -> None:
+    assert goe_positive_definite_probability(1) == pytest.approx(0.5, rel=1e-12)
+    assert goe_positive_definite_probability(2) == pytest.approx((2 - math.sqrt(2)) / 4, rel=1e-12)
+    for n, ref in GOE_REFERENCE.items():
+        assert goe_positive_definite_probability(n) == pytest.approx(ref, rel=1e-6)
+
+
+def test_goe_probability_matches_a_monte_carlo_estimate() -> None:
+    rng = np.random.default_rng(5)
+    trials = 200_000
+    for n in (2, 3, 4):
+        G = rng.standard_normal((trials, n, n))
+        positive = np.mean(np.linalg.eigvalsh(G + np.swapaxes(G, 1, 2))[:, 0] > 0)
+        p = goe_positive_definite_probability(n)
+        assert abs(positive - p) < 5 * math.sqrt(p * (1 - p) / trials)
+
+
+def test_goe_probability_decays_faster_than_independent_signs() -> None:
+    probs = [goe_positive_definite_probability(n) for n in range(1, 11)]
+    assert all(b < a for a, b in zip(probs, probs[1:], strict=False))
+    assert all(p <= 2.0**-n for n, p in enumerate(probs, start=1))
+    assert probs[-1] < 1e-13
+
+
+@pytest.mark.parametrize("n", [0, 11, 2.5, True, "3"])
+def test_goe_probability_refuses_bad_sizes(n: object) -> None:
+    with pytest.raises(ValueError, match="n must be an integer between 1 and 10"):
+        goe_positive_definite_probability(n)  # type: ignore[arg-type]
