@@ -7,13 +7,14 @@ export PATH := $(abspath $(BIN)):$(PATH)
 STAMP  := $(VENV)/.installed
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: help install npm-assets book test test-oldest lint typecheck pytest browser-deps bench lab clean
+.PHONY: help install npm-assets book test test-oldest lint typecheck pytest browser-deps bench verify lab clean
 
 help:
 	@echo "make book   build the HTML book into _build/html (executes every chapter)"
 	@echo "make test   lint, type-check, build the book and run every test"
 	@echo "make lab    open the notebooks in JupyterLab"
 	@echo "make bench  run the speed benchmarks in bench/"
+	@echo "make verify fit linear regression by GD/SGD/mini-batch and check it against the closed form"
 	@echo "make test-oldest   the library's tests on the oldest supported Python, numpy, matplotlib"
 	@echo "OPTCOURSE_SKIP_BROWSER=1 make test   skip the browser test (the summary says so)"
 
@@ -55,8 +56,8 @@ book: $(STAMP) $(NPM_STAMP) $(BOOK_STAMP)
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check optcourse tests bench book notebooks solutions exercises
-	$(BIN)/ruff format --check optcourse tests bench book notebooks solutions exercises
+	$(BIN)/ruff check optcourse tests bench scripts book notebooks solutions exercises
+	$(BIN)/ruff format --check optcourse tests bench scripts book notebooks solutions exercises
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -82,6 +83,11 @@ test-oldest:
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# Linear regression by GD, SGD and mini-batch SGD against the normal equations (chapter 6); exits
+# non-zero if a method misses the tolerance it can reach or stops the wrong way. CI runs it.
+verify: $(STAMP)
+	$(BIN)/python scripts/verify_linear_regression.py
 
 LAB_STAMP := $(VENV)/.lab-installed
 
