@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "SAMPLINGS",
     "LearningRate",
     "check_betas",
     "check_finite_number",
@@ -34,6 +35,7 @@ __all__ = [
     "check_nonnegative",
     "check_positive",
     "check_rate",
+    "check_sampling",
     "check_unit_interval",
     "format_value",
 ]
@@ -51,6 +53,20 @@ def check_int(name: str, value: Any, *, minimum: int = 1, sep: str = ", ") -> in
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}{sep}got {value!r}")
     return int(value)
+
+
+#: How mini-batches are drawn: reshuffled epochs, or independent draws with replacement.
+SAMPLINGS = ("epochs", "replacement")
+
+
+def check_sampling(sampling: Any) -> str:
+    """Return ``sampling``; raise ``ValueError`` unless it is one of :data:`SAMPLINGS`."""
+    if not isinstance(sampling, str) or sampling not in SAMPLINGS:
+        raise ValueError(
+            "sampling must be 'epochs' (reshuffled epochs) or 'replacement' (independent "
+            f"draws with replacement); got {sampling!r}"
+        )
+    return sampling
 
 
 def check_nonnegative(name: str, value: float) -> float:

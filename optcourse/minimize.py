@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from optcourse._validation import check_int
+from optcourse._validation import check_int, check_sampling
 from optcourse.result import History, HistoryRecorder, OptimizeResult
 from optcourse.status import Status
 from optcourse.stopping import (
@@ -70,6 +70,7 @@ def minimize(
     max_iter: int = 1000,
     batch_size: int | None = None,
     seed: int | np.random.Generator | None = None,
+    sampling: str = "epochs",
     val_objective: Any = None,
     divergence: bool | StoppingRule = True,
     record: bool = True,
@@ -101,12 +102,18 @@ def minimize(
         Hard cap on the number of steps (status ``"max_iter"`` when it is reached).
     batch_size : int, optional
         Mini-batch size for data objectives (those with ``n_samples`` and ``grad(x, batch=idx)``).
-        Each step uses the gradient on one batch; batches run through shuffled epochs drawn from
-        ``np.random.default_rng(seed)``. The recorded loss and gradient norm are always those of
+        Each step uses the gradient on one batch, drawn from ``np.random.default_rng(seed)`` as
+        ``sampling`` says. The recorded loss and gradient norm are always those of
         the full objective (one full evaluation per step), so curves and rules mean the same thing
         for every method.
     seed : int or Generator, optional
         Seed of the batch shuffling (only used with ``batch_size``); same seed, same run.
+    sampling : {"epochs", "replacement"}
+        How batches are drawn (only used with ``batch_size``). ``"epochs"`` (default): reshuffled
+        epochs, each a fresh permutation of the rows cut into batches, the last one smaller if
+        ``batch_size`` does not divide ``n_samples`` (torch's ``DataLoader(shuffle=True)``).
+        ``"replacement"``: every index of every batch drawn independently and uniformly, with
+        replacement (torch's ``RandomSampler(replacement=True)``), so batches are independent.
     val_objective : objective or callable, optional
         A validation loss (an object with ``value`` or a plain callable), recorded in
         ``history.val_loss`` and given to rules as ``state.val_loss`` (needed by EarlyStopping).
@@ -128,8 +135,9 @@ def minimize(
     TypeError
         If the objective, optimizer, schedule, callback or rules do not have the right interface.
     ValueError
-        For a bad ``max_iter``/``batch_size``, a non-finite ``x0`` or starting loss, a gradient of
-        the wrong shape, Newton without a Hessian, or EarlyStopping without ``val_objective``.
+        For a bad ``max_iter``/``batch_size``/``sampling``, a non-finite ``x0`` or starting loss,
+        a gradient of the wrong shape, Newton without a Hessian, or EarlyStopping without
+        ``val_objective``.
     """
     setup = _prepare(
         objective,
@@ -140,6 +148,7 @@ def minimize(
         max_iter=max_iter,
         batch_size=batch_size,
         seed=seed,
+        sampling=sampling,
         val_objective=val_objective,
         divergence=divergence,
     )
@@ -192,6 +201,7 @@ def _prepare(
     max_iter: int,
     batch_size: int | None,
     seed: int | np.random.Generator | None,
+    sampling: str,
     val_objective: Any,
     divergence: bool | StoppingRule,
 ) -> _Setup:
@@ -212,8 +222,9 @@ def _prepare(
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a callable callback(state); got {callback!r}")
     step = _make_step(optimizer, hessian if needs_hessian else None, schedule)
+    sampling = check_sampling(sampling)
     if batch_size is not None:
-        batches = _batch_source(n_samples, batch_size, seed, needs_hessian)
+        batches = _batch_source(n_samples, batch_size, seed, needs_hessian, sampling)
         step = _on_batches(step, grad, batches)
     val_value = _validation_value(val_objective)
     rule = _stopping_rule(stop, divergence, has_validation=val_value is not None)
@@ -254,6 +265,7 @@ def _batch_source(
     batch_size: Any,
     seed: int | np.random.Generator | None,
     needs_hessian: bool,
+    sampling: str = "epochs",
 ) -> Iterator[NDArray[np.intp]]:
     """Check ``batch_size`` against the objective and return the endless stream of batches."""
     if n_samples is None:
@@ -266,7 +278,10 @@ def _batch_source(
         raise ValueError(f"batch_size must be in [1, n_samples={n_samples}]; got {batch_size}")
     if needs_hessian:
         raise ValueError("Newton uses the full Hessian: do not combine it with batch_size")
-    return _batches(int(n_samples), batch_size, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    if sampling == "replacement":
+        return _independent_batches(int(n_samples), batch_size, rng)
+    return _batches(int(n_samples), batch_size, rng)
 
 
 def _on_batches(step: StepFn, grad: Func, batches: Iterator[NDArray[np.intp]]) -> StepFn:
@@ -349,6 +364,17 @@ def _batches(n: int, batch_size: int, rng: np.random.Generator) -> Iterator[NDAr
         perm = rng.permutation(n)
         for i in range(0, n, batch_size):
             yield perm[i : i + batch_size]
+
+
+def _independent_batches(
+    n: int, batch_size: int, rng: np.random.Generator
+) -> Iterator[NDArray[np.intp]]:
+    """Yield index batches forever, each index drawn uniformly from ``range(n)``, independently.
+
+    Sampling with replacement: a batch may hold a row twice, and batches are independent.
+    """
+    while True:
+        yield rng.integers(0, n, size=batch_size)
 
 
 # --- the run: evaluate the start, iterate, finish ------------------------------------------------

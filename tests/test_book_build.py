@@ -120,18 +120,22 @@ def _executed_figures(chapter: str) -> list[str]:
 
 def test_toc_lists_intro_the_chapters_and_instructors() -> None:
     assert TOC[0] == "book/intro" and TOC[-1] == "book/instructors"
-    assert CHAPTERS[:5] == [
+    assert CHAPTERS[:6] == [
         "notebooks/01_learning_is_optimization",
         "notebooks/02_gradient_descent_x2",
         "notebooks/03_convexity",
         "notebooks/04_curvature_conditioning",
         "notebooks/05_saddles_landscapes",
+        "notebooks/06_stochastic_gradient_descent",
     ]
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
+    stochastic = text.index("caption: Stochastic optimization")
     assert text.index("caption: Foundations") < geometry < text.index("04_curvature_conditioning")
     assert text.index("04_curvature_conditioning") < text.index("05_saddles_landscapes")
-    assert text.index("05_saddles_landscapes") < text.index("caption: For instructors")
+    assert text.index("05_saddles_landscapes") < stochastic
+    assert stochastic < text.index("06_stochastic_gradient_descent")
+    assert text.index("06_stochastic_gradient_descent") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optcourse.minimize import _batches, minimize
+from optcourse.minimize import _batches, _independent_batches, minimize
 from optcourse.objectives import (
     FunctionObjective,
     LeastSquares,
@@ -91,6 +91,37 @@ def test_batches_cover_every_sample_once_per_epoch():
     second = np.concatenate([next(gen) for _ in range(3)])
     assert sorted(second.tolist()) == list(range(10))
     assert not np.array_equal(np.concatenate(epoch), second)  # reshuffled
+
+
+def test_independent_batches_draw_with_replacement():
+    gen = _independent_batches(5, 4, np.random.default_rng(0))
+    draws = np.array([next(gen) for _ in range(2000)])
+    assert draws.shape == (2000, 4) and draws.min() == 0 and draws.max() == 4
+    # with replacement: a batch of 4 out of 5 rows often repeats one (1 - 5*4*3*2/5**4 = 0.808)
+    repeats = np.mean([len(set(b)) < 4 for b in draws])
+    assert abs(repeats - (1 - 120 / 625)) < 0.03
+    np.testing.assert_allclose(np.bincount(draws.ravel(), minlength=5) / draws.size, 0.2, atol=0.01)
+
+
+def test_sampling_replacement_is_seeded_and_differs_from_epochs(regression):
+    obj, theta_star = regression
+
+    def run(sampling, seed=4):
+        return minimize(
+            obj, np.zeros(3), SGD(lr=0.05), batch_size=8, seed=seed, sampling=sampling, max_iter=300
+        )
+
+    a, b, c = run("replacement"), run("replacement"), run("epochs")
+    np.testing.assert_array_equal(a.history.x, b.history.x)  # same seed, same run
+    assert not np.array_equal(a.history.x, c.history.x)  # another way of drawing batches
+    assert a.status == "max_iter" and np.linalg.norm(a.x - theta_star) < 0.2  # near θ*
+
+
+@pytest.mark.parametrize("sampling", ["Epochs", "with_replacement", None, 1])
+def test_bad_sampling_names_the_choices(regression, sampling):
+    obj, _ = regression
+    with pytest.raises(ValueError, match="sampling must be 'epochs'.*'replacement'"):
+        minimize(obj, np.zeros(3), SGD(lr=0.1), batch_size=4, sampling=sampling)
 
 
 def test_newton_solves_a_quadratic_in_one_step():

@@ -59,11 +59,14 @@ def repository_url() -> str:
 
 
 def extras_needed(nb: nbformat.NotebookNode) -> list[str]:
-    """The optcourse extras a notebook needs: ``widgets`` where it imports ``optcourse.widgets``
-    (the live explorer), ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the
-    notebook file with nbformat)."""
+    """The optcourse extras a notebook needs: ``data`` where it uses scikit-learn (its bundled data
+    sets, chapter 6), ``widgets`` where it imports ``optcourse.widgets`` (the live explorer),
+    ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the notebook file with
+    nbformat)."""
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     extras = []
+    if "sklearn" in code:
+        extras.append("data")
     if "optcourse.widgets" in code:
         extras.append("widgets")
     if "optcourse.exercise" in code:
@@ -96,6 +99,11 @@ def test_first_code_cell_is_the_setup_cell(path: str) -> None:
 def test_every_notebook_is_covered() -> None:
     assert {p.split("/")[0] for p in NOTEBOOKS} == {"notebooks", "solutions", "exercises"}
     assert len(NOTEBOOKS) >= 9
+
+
+def test_chapter_6_installs_the_data_extra() -> None:
+    nb = nbformat.read(REPO / "notebooks/06_stochastic_gradient_descent.ipynb", as_version=4)
+    assert 'f"optcourse[data] @ {source}"' in _first_code_cell(nb).source
 
 
 def test_chapter_2_installs_the_widgets_extra() -> None:

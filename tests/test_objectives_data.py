@@ -230,3 +230,36 @@ def test_bad_data_raises(call: Callable[[], object], match: str) -> None:
 def test_bad_batch_raises(lsq: LeastSquares, batch: object, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         lsq.grad(np.zeros(4), batch=batch)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("which", ["lsq", "logreg", "network"])
+def test_grad_batches_is_one_grad_per_run(
+    which: str, lsq: LeastSquares, logreg: LogisticRegression
+) -> None:
+    from optcourse.objectives import TanhNetwork
+
+    net = TanhNetwork(*make_linear_regression(40, 2, seed=3), hidden=3)
+    obj = {"lsq": lsq, "logreg": logreg, "network": net}[which]
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, obj.dim))
+    batches = rng.integers(0, obj.n_samples, size=(6, 4))
+    got = obj.grad_batches(x, batches)
+    want = np.array([obj.grad(x[r], batch=batches[r]) for r in range(6)])
+    assert got.shape == (6, obj.dim)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("x", "batches", "match"),
+    [
+        (np.zeros((2, 4)), np.zeros((3, 1), dtype=int), "batches must have shape"),
+        (np.zeros((2, 4)), np.zeros((2, 0), dtype=int), "batches must have shape"),
+        (np.zeros((2, 3)), np.zeros((2, 1), dtype=int), "x must have shape"),
+        (np.zeros(4), np.zeros((1, 1), dtype=int), "x must have shape"),
+        (np.zeros((2, 4)), np.zeros((2, 1)), "integer"),
+        (np.zeros((2, 4)), np.full((2, 1), 80), "indices"),
+    ],
+)
+def test_grad_batches_bad_input(lsq: LeastSquares, x: object, batches: object, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        lsq.grad_batches(x, batches)

@@ -156,12 +156,16 @@ def test_the_sdist_carries_the_license_and_builds_the_same_version(
     assert meta["Version"] == optcourse.__version__ and meta["License-Expression"] == "MIT"
 
 
-def test_binder_installs_the_package_with_the_widgets_extra() -> None:
+def test_binder_installs_the_package_with_the_widgets_and_data_extras() -> None:
     post_build = REPO / "binder" / "postBuild"
     assert os.access(post_build, os.X_OK)
-    assert 'pip install --no-cache-dir ".[widgets]"' in post_build.read_text(encoding="utf-8")
+    assert 'pip install --no-cache-dir ".[widgets,data]"' in post_build.read_text(encoding="utf-8")
     extras = PYPROJECT["project"]["optional-dependencies"]
     assert any(dep.startswith("ipywidgets") for dep in extras["widgets"])
+    assert any(dep.startswith("scikit-learn") for dep in extras["data"])
+    # scikit-learn is for the book and the tests, never a runtime dependency
+    assert not any(dep.startswith("scikit-learn") for dep in PYPROJECT["project"]["dependencies"])
+    assert any(dep.startswith("scikit-learn") for dep in extras["book"] + extras["test"])
     assert CONFIG["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
 
 

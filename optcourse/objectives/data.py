@@ -9,7 +9,8 @@ axes, shape ``(..., d)``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -80,6 +81,47 @@ class DataObjective(Objective):
             )
         return self.X[idx], self.y[idx]
 
+    def _run_rows(
+        self, x: npt.ArrayLike, batches: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Check the arguments of :meth:`grad_batches`; return ``(θ, X[batches], y[batches])``."""
+        theta = np.asarray(x, dtype=float)
+        idx = np.asarray(batches)
+        if theta.ndim != 2 or theta.shape[1] != self.dim:
+            raise ValueError(f"x must have shape (runs, {self.dim}); got {theta.shape}")
+        if idx.ndim != 2 or idx.shape[0] != theta.shape[0] or idx.shape[1] == 0:
+            raise ValueError(
+                f"batches must have shape (runs={theta.shape[0]}, b) with b >= 1, one row of "
+                f"indices per point; got {idx.shape}"
+            )
+        if not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"batches must hold integer row indices; got dtype {idx.dtype}")
+        if idx.min() < 0 or idx.max() >= self.n_samples:
+            raise ValueError(
+                f"batch indices must lie in [0, {self.n_samples - 1}]; got {idx.min()}..{idx.max()}"
+            )
+        return theta, self.X[idx], self.y[idx]
+
+    def grad_batches(self, x: npt.ArrayLike, batches: npt.ArrayLike) -> FloatArray:
+        """Return row ``r`` = the gradient at ``x[r]`` averaged over the rows ``batches[r]``.
+
+        ``x`` has shape ``(runs, dim)`` and ``batches`` integer shape ``(runs, b)``: many runs, each
+        at its own point with its own mini-batch, in one call (``grad(x, batch=idx)`` uses one
+        batch for every point). This generic version loops over the runs; data objectives with a
+        closed-form gradient override it with a vectorized one.
+
+        Raises
+        ------
+        ValueError
+            If the shapes do not match or an index is outside ``[0, n_samples - 1]``.
+        """
+        theta, _, _ = self._run_rows(x, batches)
+        idx = np.asarray(batches)
+        grad = cast(Callable[..., FloatArray], self.grad)  # data objectives take batch=
+        rows = [grad(theta[r], batch=idx[r]) for r in range(theta.shape[0])]
+        g: FloatArray = np.array(rows, dtype=float).reshape(theta.shape)
+        return g
+
 
 class LeastSquares(DataObjective):
     """Linear least squares L(θ) = ½ · mean over i of (xᵢᵀθ − yᵢ)² = (1/2m) ‖Xθ − y‖².
@@ -121,6 +163,16 @@ class LeastSquares(DataObjective):
         Xb, yb = self._rows(batch)
         r = theta @ Xb.T - yb
         g: FloatArray = r @ Xb / Xb.shape[0]
+        return g
+
+    def grad_batches(self, x: npt.ArrayLike, batches: npt.ArrayLike) -> FloatArray:
+        """Row ``r``: the mini-batch gradient at ``x[r]`` on rows ``batches[r]`` (vectorized).
+
+        See :meth:`DataObjective.grad_batches`; shapes ``(runs, d)`` and ``(runs, b)``.
+        """
+        theta, Xb, yb = self._run_rows(x, batches)
+        r = np.einsum("rbd,rd->rb", Xb, theta) - yb
+        g: FloatArray = np.einsum("rb,rbd->rd", r, Xb) / Xb.shape[1]
         return g
 
     def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
@@ -190,6 +242,16 @@ class LogisticRegression(DataObjective):
         theta = self._points(x)
         Xb, yb = self._rows(batch)
         g: FloatArray = (_sigmoid(theta @ Xb.T) - yb) @ Xb / Xb.shape[0] + self.l2 * theta
+        return g
+
+    def grad_batches(self, x: npt.ArrayLike, batches: npt.ArrayLike) -> FloatArray:
+        """Row ``r``: the mini-batch gradient at ``x[r]`` on rows ``batches[r]`` (vectorized).
+
+        See :meth:`DataObjective.grad_batches`; shapes ``(runs, d)`` and ``(runs, b)``.
+        """
+        theta, Xb, yb = self._run_rows(x, batches)
+        s = _sigmoid(np.einsum("rbd,rd->rb", Xb, theta))
+        g: FloatArray = np.einsum("rb,rbd->rd", s - yb, Xb) / Xb.shape[1] + self.l2 * theta
         return g
 
     def hessian(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
