@@ -376,3 +376,16 @@ def test_root_page_sends_readers_to_the_first_page() -> None:
     first = f"{TOC[0]}.html"
     assert f'http-equiv="Refresh" content="0; url={first}"' in html
     assert f'<a href="{first}">' in html and (SITE / first).is_file()
+
+
+def test_chapter_6_shows_the_verification_script_passing_and_failing() -> None:
+    """The chapter runs scripts/verify_linear_regression.py; the page must show its verdicts
+    (a downloaded notebook without the script skips the cell, the book must not)."""
+    html, _ = _parse("notebooks/06_stochastic_gradient_descent.html")
+    text = re.sub(r"<[^>]+>", "", html)
+    verdicts = re.findall(r"(\d+) of (\d+) checks passed", text)
+    assert len(verdicts) == 2, verdicts
+    (passed, total), (tight_passed, tight_total) = verdicts
+    assert passed == total != "0"  # the ordinary run: every check passes
+    assert int(tight_passed) < int(tight_total) and "FAILED" in text  # --tighten 1000 fails
+    assert "full-batch GD" in text and "converged" in text and "max_iter" in text
