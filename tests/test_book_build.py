@@ -127,11 +127,14 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         "notebooks/04_curvature_conditioning",
         "notebooks/05_saddles_landscapes",
     ]
+    assert "notebooks/07_momentum" in CHAPTERS[5:]
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
     assert text.index("caption: Foundations") < geometry < text.index("04_curvature_conditioning")
     assert text.index("04_curvature_conditioning") < text.index("05_saddles_landscapes")
-    assert text.index("05_saddles_landscapes") < text.index("caption: For instructors")
+    better = text.index("caption: Better steps")
+    assert text.index("05_saddles_landscapes") < better < text.index("07_momentum")
+    assert text.index("07_momentum") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 
