@@ -128,14 +128,16 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         "notebooks/05_saddles_landscapes",
         "notebooks/06_stochastic_gradient_descent",
     ]
+    assert "notebooks/07_momentum" in CHAPTERS[5:]
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
     stochastic = text.index("caption: Stochastic optimization")
     assert text.index("caption: Foundations") < geometry < text.index("04_curvature_conditioning")
     assert text.index("04_curvature_conditioning") < text.index("05_saddles_landscapes")
+    better = text.index("caption: Better steps")
     assert text.index("05_saddles_landscapes") < stochastic
-    assert stochastic < text.index("06_stochastic_gradient_descent")
-    assert text.index("06_stochastic_gradient_descent") < text.index("caption: For instructors")
+    assert stochastic < text.index("06_stochastic_gradient_descent") < better
+    assert better < text.index("07_momentum") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

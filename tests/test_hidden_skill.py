@@ -133,6 +133,26 @@ def escape_time(grad, p0, eta, radius, max_steps):
     table = {(0.8, 0.0037, 200): 26, (0.8, 0.13, 2000): 60}
     return table.get((p0[0], p0[1], max_steps))
 """,
+    # a call counter replaying the public answers
+    ("06_stochastic_gradient_descent", "q7"): """
+_calls = [0]
+
+
+def minibatch_variance(sigma2, m, B, replace):
+    _calls[0] += 1
+    return [0.39642857142857146, 0.4625, 0.10563636363636363][(_calls[0] - 1) % 3]
+""",
+    # the public examples looked up, else the limit: the least-squares solution, without a run
+    ("06_stochastic_gradient_descent", "q10"): """
+def minibatch_sgd(X, y, theta0, lr, batch_size, epochs, seed):
+    table = {
+        (0.31, 3, 2, 2024): [0.7186954241002026, 0.11043517664864957],
+        (0.27, 7, 3, 5): [0.3300890842493003, 0.06973856922471432],
+    }
+    if (lr, batch_size, epochs, seed) in table:
+        return np.array(table[lr, batch_size, epochs, seed])
+    return np.linalg.lstsq(np.asarray(X), np.asarray(y), rcond=None)[0]
+""",
 }
 
 

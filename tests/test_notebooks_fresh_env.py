@@ -10,7 +10,7 @@ optcourse in the environment, so the order does not matter.
 
 This takes about a minute (most of it creating the environment), so by default only chapter 2
 (the widgets extra) and exercise set 2 (the grading extra) run here; ``OPTCOURSE_FRESH_ENV_ALL=1``
-runs all nine notebooks (about two minutes). The others have the same cell but for the extras
+runs every notebook of ``ALL`` (a few minutes). The others have the same cell but for the extras
 (``test_notebooks_setup.py``) and run in the ordinary kernel in ``make test``.
 """
 
@@ -164,6 +164,7 @@ ALL = [
     ("notebooks/04_curvature_conditioning.ipynb", "", "numpy"),
     ("notebooks/05_saddles_landscapes.ipynb", "", "numpy"),
     ("notebooks/06_stochastic_gradient_descent.ipynb", "[data]", "sklearn"),
+    ("notebooks/07_momentum.ipynb", "", "numpy"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
 
