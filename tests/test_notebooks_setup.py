@@ -60,12 +60,15 @@ def repository_url() -> str:
 
 def extras_needed(nb: nbformat.NotebookNode) -> list[str]:
     """The optcourse extras a notebook needs: ``widgets`` where it imports ``optcourse.widgets``
-    (the live explorer), ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the
-    notebook file with nbformat)."""
+    (the live explorer), ``data`` where it imports ``sklearn`` (scikit-learn's bundled data sets),
+    ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the notebook file with
+    nbformat)."""
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     extras = []
     if "optcourse.widgets" in code:
         extras.append("widgets")
+    if "from sklearn" in code or "import sklearn" in code:
+        extras.append("data")
     if "optcourse.exercise" in code:
         extras.append("grading")
     return extras
