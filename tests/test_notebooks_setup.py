@@ -106,6 +106,11 @@ def test_chapter_2_installs_the_widgets_extra() -> None:
     assert 'f"optcourse[widgets] @ {source}"' in _first_code_cell(nb).source
 
 
+def test_chapter_9_installs_the_data_extra() -> None:
+    nb = nbformat.read(REPO / "notebooks/09_schedules.ipynb", as_version=4)
+    assert 'f"optcourse[data] @ {source}"' in _first_code_cell(nb).source
+
+
 def rewrite(path: Path, url: str) -> bool:
     """Put the setup cell first among the code cells of ``path`` (replace it if there); return
     whether the file changed."""
