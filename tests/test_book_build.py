@@ -128,13 +128,15 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         "notebooks/05_saddles_landscapes",
     ]
     assert "notebooks/07_momentum" in CHAPTERS[5:]
+    assert "notebooks/09_schedules" in CHAPTERS[5:]
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
     assert text.index("caption: Foundations") < geometry < text.index("04_curvature_conditioning")
     assert text.index("04_curvature_conditioning") < text.index("05_saddles_landscapes")
     better = text.index("caption: Better steps")
     assert text.index("05_saddles_landscapes") < better < text.index("07_momentum")
-    assert text.index("07_momentum") < text.index("caption: For instructors")
+    assert text.index("07_momentum") < text.index("09_schedules")
+    assert better < text.index("09_schedules") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

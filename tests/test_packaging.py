@@ -159,9 +159,10 @@ def test_the_sdist_carries_the_license_and_builds_the_same_version(
 def test_binder_installs_the_package_with_the_widgets_extra() -> None:
     post_build = REPO / "binder" / "postBuild"
     assert os.access(post_build, os.X_OK)
-    assert 'pip install --no-cache-dir ".[widgets]"' in post_build.read_text(encoding="utf-8")
+    assert 'pip install --no-cache-dir ".[widgets,data]"' in post_build.read_text(encoding="utf-8")
     extras = PYPROJECT["project"]["optional-dependencies"]
     assert any(dep.startswith("ipywidgets") for dep in extras["widgets"])
+    assert any(dep.startswith("scikit-learn") for dep in extras["data"])
     assert CONFIG["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
 
 
