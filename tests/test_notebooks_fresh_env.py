@@ -164,6 +164,7 @@ ALL = [
     ("notebooks/04_curvature_conditioning.ipynb", "", "numpy"),
     ("notebooks/05_saddles_landscapes.ipynb", "", "numpy"),
     ("notebooks/07_momentum.ipynb", "", "numpy"),
+    ("notebooks/08_adaptive_methods.ipynb", "", "numpy"),
     ("notebooks/09_schedules.ipynb", "[data]", "sklearn"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
