@@ -129,6 +129,15 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         "notebooks/06_stochastic_gradient_descent",
     ]
     assert "notebooks/07_momentum" in CHAPTERS[5:]
+    assert (
+        CHAPTERS.index("notebooks/08_adaptive_methods")
+        == CHAPTERS.index("notebooks/07_momentum") + 1
+    )
+    assert "notebooks/09_schedules" in CHAPTERS[5:]
+    assert (
+        CHAPTERS.index("notebooks/09_schedules")
+        == CHAPTERS.index("notebooks/08_adaptive_methods") + 1
+    )
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
     stochastic = text.index("caption: Stochastic optimization")
@@ -137,7 +146,11 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
     better = text.index("caption: Better steps")
     assert text.index("05_saddles_landscapes") < stochastic
     assert stochastic < text.index("06_stochastic_gradient_descent") < better
-    assert better < text.index("07_momentum") < text.index("caption: For instructors")
+    assert better < text.index("07_momentum")
+    assert (
+        text.index("07_momentum") < text.index("08_adaptive_methods") < text.index("09_schedules")
+    )
+    assert better < text.index("09_schedules") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

@@ -153,6 +153,30 @@ def minibatch_sgd(X, y, theta0, lr, batch_size, epochs, seed):
         return np.array(table[lr, batch_size, epochs, seed])
     return np.linalg.lstsq(np.asarray(X), np.asarray(y), rcond=None)[0]
 """,
+    # a call counter replaying the public answers
+    ("07_momentum", "q8"): """
+_calls = [0]
+
+
+def heavy_ball_rate(eta, beta, lam_min, lam_max):
+    _calls[0] += 1
+    return [0.7416198487095663, 0.9844663855105418, 1.2369268545874317][(_calls[0] - 1) % 3]
+""",
+    # the public examples looked up, else the limit: where gradient descent ends, without momentum
+    ("07_momentum", "q10"): """
+def heavy_ball(grad, x0, lr, momentum, steps, nesterov, dampening):
+    table = {
+        (False, 0.0): [0.024006580836385877, -0.34307831552632095],
+        (True, 0.0): [0.2144479535143784, -0.1332758091501058],
+        (False, 0.37): [0.20299105719249597, -0.47407628111492084],
+    }
+    if (lr, momentum, steps) == (0.11, 0.83, 7):
+        return np.array(table[nesterov, dampening])
+    x = np.array(x0, dtype=float)
+    for _ in range(5000):
+        x = x - 0.5 * lr * grad(x)
+    return x
+""",
 }
 
 

@@ -165,6 +165,8 @@ ALL = [
     ("notebooks/05_saddles_landscapes.ipynb", "", "numpy"),
     ("notebooks/06_stochastic_gradient_descent.ipynb", "[data]", "sklearn"),
     ("notebooks/07_momentum.ipynb", "", "numpy"),
+    ("notebooks/08_adaptive_methods.ipynb", "", "numpy"),
+    ("notebooks/09_schedules.ipynb", "[data]", "sklearn"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
 

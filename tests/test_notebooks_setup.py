@@ -59,16 +59,16 @@ def repository_url() -> str:
 
 
 def extras_needed(nb: nbformat.NotebookNode) -> list[str]:
-    """The optcourse extras a notebook needs: ``data`` where it uses scikit-learn (its bundled data
-    sets, chapter 6), ``widgets`` where it imports ``optcourse.widgets`` (the live explorer),
+    """The optcourse extras a notebook needs: ``widgets`` where it imports ``optcourse.widgets``
+    (the live explorer), ``data`` where it imports ``sklearn`` (scikit-learn's bundled data sets),
     ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the notebook file with
     nbformat)."""
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     extras = []
-    if "sklearn" in code:
-        extras.append("data")
     if "optcourse.widgets" in code:
         extras.append("widgets")
+    if "from sklearn" in code or "import sklearn" in code:
+        extras.append("data")
     if "optcourse.exercise" in code:
         extras.append("grading")
     return extras
@@ -109,6 +109,11 @@ def test_chapter_6_installs_the_data_extra() -> None:
 def test_chapter_2_installs_the_widgets_extra() -> None:
     nb = nbformat.read(REPO / "notebooks/02_gradient_descent_x2.ipynb", as_version=4)
     assert 'f"optcourse[widgets] @ {source}"' in _first_code_cell(nb).source
+
+
+def test_chapter_9_installs_the_data_extra() -> None:
+    nb = nbformat.read(REPO / "notebooks/09_schedules.ipynb", as_version=4)
+    assert 'f"optcourse[data] @ {source}"' in _first_code_cell(nb).source
 
 
 def rewrite(path: Path, url: str) -> bool:

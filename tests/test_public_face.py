@@ -15,7 +15,16 @@ CHAPTERS = sorted(
     p for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb")
 )
 #: Names the package exports; chapters and the README import these from ``optcourse`` itself.
-TOP_LEVEL = {"minimize", "sweep", "OptimizeResult", "History", "Status", "Sweep"}
+TOP_LEVEL = {
+    "minimize",
+    "sweep",
+    "lr_range_test",
+    "OptimizeResult",
+    "History",
+    "Status",
+    "Sweep",
+    "RangeTest",
+}
 
 
 def test_the_package_exports_the_driver_the_sweep_and_the_result_types() -> None:
@@ -33,7 +42,9 @@ def test_chapters_import_the_top_level_names_as_the_readme_does(path: Path) -> N
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
         if cell["cell_type"] == "code"
     )
-    private = re.findall(r"from optcourse\.(minimize|sweep|result|status) import[^\n]*", code)
+    private = re.findall(
+        r"from optcourse\.(minimize|sweep|range_test|result|status) import[^\n]*", code
+    )
     assert not private, f"import these from optcourse itself: {private}"
     assert "import optcourse.minimize" not in code
 
