@@ -20,16 +20,42 @@
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
   var axes = root.querySelector(".oc-axes"), labels = root.querySelector(".oc-labels");
   el("rect", {x: left, y: top, width: right - left, height: bottom - top}, axes);
-  el("text", {x: (left + right) / 2, y: H - 6, "text-anchor": "middle"}, labels, "θ₁");
-  el("text", {x: 10, y: (top + bottom) / 2, "text-anchor": "middle"}, labels, "θ₂");
-  el("text", {x: left, y: bottom + 14, "text-anchor": "middle"}, labels, String(B[0][0]));
-  el("text", {x: right, y: bottom + 14, "text-anchor": "middle"}, labels, String(B[0][1]));
-  el("text", {x: left - 4, y: bottom, "text-anchor": "end"}, labels, String(B[1][0]));
-  el("text", {x: left - 4, y: top + 10, "text-anchor": "end"}, labels, String(B[1][1]));
-  if (D.min) {
-    var mx = sx(D.min[0]), my = sy(D.min[1]);
-    root.querySelector(".oc-min").setAttribute("d", "M" + (mx - 5) + "," + (my - 5) + "L" +
-      (mx + 5) + "," + (my + 5) + "M" + (mx - 5) + "," + (my + 5) + "L" + (mx + 5) + "," + (my - 5));
+  function frameScene(s) {  // the box's labels and the crosses of scene s (one box: drawn once)
+    if (D.boxes) { B = D.boxes[s]; }
+    clear(labels);
+    el("text", {x: (left + right) / 2, y: H - 6, "text-anchor": "middle"}, labels, "θ₁");
+    el("text", {x: 10, y: (top + bottom) / 2, "text-anchor": "middle"}, labels, "θ₂");
+    el("text", {x: left, y: bottom + 14, "text-anchor": "middle"}, labels, String(B[0][0]));
+    el("text", {x: right, y: bottom + 14, "text-anchor": "middle"}, labels, String(B[0][1]));
+    el("text", {x: left - 4, y: bottom, "text-anchor": "end"}, labels, String(B[1][0]));
+    el("text", {x: left - 4, y: top + 10, "text-anchor": "end"}, labels, String(B[1][1]));
+    var marks = D.marks ? D.marks[s] : (D.min ? [D.min] : []), d = "";
+    marks.forEach(function (m) {
+      var mx = sx(m[0]), my = sy(m[1]);
+      d += "M" + (mx - 5) + "," + (my - 5) + "L" + (mx + 5) + "," + (my + 5) + "M" + (mx - 5) +
+        "," + (my + 5) + "L" + (mx + 5) + "," + (my - 5);
+    });
+    root.querySelector(".oc-min").setAttribute("d", d);
+  }
+  var lossSvg = root.querySelector(".oc-loss-svg"), LH = lossSvg ? +lossSvg.getAttribute("height") : 0;
+  function drawLoss(f) {  // the loss curve on a log scale: D.curves[scene] = [log10 lo, log10 hi]
+    var R = D.curves[f.s], n = f.k !== undefined ? f.k : f.p.length - 1, m = f.c.length - 1;
+    var lt = 10, lb = LH - 24, g = root.querySelector(".oc-loss-labels"), pts = [];
+    var ax = root.querySelector(".oc-loss-axes");
+    clear(ax); clear(g);
+    el("rect", {x: left, y: lt, width: right - left, height: lb - lt}, ax);
+    el("text", {x: (left + right) / 2, y: LH - 4, "text-anchor": "middle"}, g, "step");
+    el("text", {x: left, y: lb + 14, "text-anchor": "middle"}, g, "0");
+    el("text", {x: right, y: lb + 14, "text-anchor": "middle"}, g, String(n));
+    el("text", {x: left - 4, y: lt + 10, "text-anchor": "end"}, g, "1e" + R[1]);
+    el("text", {x: left - 4, y: lb, "text-anchor": "end"}, g, "1e" + R[0]);
+    el("text", {x: left + 6, y: lt + 14}, g, "loss (log scale)");
+    f.c.forEach(function (v, i) {
+      if (v === null) { return; }
+      var y = lb - (Math.max(R[0], Math.min(R[1], v)) - R[0]) / (R[1] - R[0]) * (lb - lt);
+      pts.push((left + (m ? i / m : 0) * (right - left)) + "," + y);
+    });
+    root.querySelector(".oc-loss").setAttribute("points", pts.join(" "));
   }
   var inputs = Array.prototype.slice.call(root.querySelectorAll("input.oc-choice"));
   var outputs = root.querySelectorAll("output.oc-value"), shownScene = -1;
@@ -40,15 +66,16 @@
   }
   function draw() {
     var k = 0, state = [];
-    inputs.forEach(function (input, c) {
-      var i = +input.value, text = D.choices[c].texts[i];
-      k = k * D.choices[c].texts.length + i;
+    inputs.forEach(function (input, c) { k = k * D.choices[c].texts.length + (+input.value); });
+    var f = D.frames[k], g = root.querySelector(".oc-contours");
+    inputs.forEach(function (input, c) {  // a frame may name its own text for a slider (f.t)
+      var key = D.choices[c].key, text = (f.t && f.t[key]) || D.choices[c].texts[+input.value];
       outputs[c].textContent = text;
       input.setAttribute("aria-valuetext", text);  // screen readers hear the value, not the index
-      state.push(D.choices[c].key + "=" + text);
+      state.push(key + "=" + text);
     });
-    var f = D.frames[k], g = root.querySelector(".oc-contours");
     if (f.s !== shownScene) {
+      if (D.boxes || shownScene < 0) { frameScene(f.s); }
       clear(g);
       D.scenes[f.s].forEach(function (line) {
         el("polyline", {points: line.map(function (p) { return sx(p[0]) + "," + sy(p[1]); })
@@ -66,10 +93,11 @@
       el("circle", {cx: x, cy: y, r: t === 0 ? 5 : 2.5, fill: t === 0 ? "#000" : "#D55E00"}, dots);
     });
     root.querySelector(".oc-path").setAttribute("points", pts.join(" "));
-    var text = "After " + (f.p.length - 1) + " steps the loss is " + fmt(f.l) +
-      ". Behaviour: " + D.regimes[f.r];
+    var text = "After " + (f.k !== undefined ? f.k : f.p.length - 1) + " steps the loss is " +
+      fmt(f.l) + ". Behaviour: " + D.regimes[f.r];
     if (outside) { text += " (the path left the picture)"; }
-    root.querySelector(".oc-readout").textContent = text + ".";
+    root.querySelector(".oc-readout").textContent = text + "." + (f.n ? " " + f.n : "");
+    if (lossSvg) { drawLoss(f); }
     root.setAttribute("data-state", state.join(";"));
     root.setAttribute("data-regime", D.regimes[f.r]);
   }

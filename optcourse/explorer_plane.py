@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from optcourse._validation import check_int
 from optcourse.diagnostics import RUN_CLASSES, classify_run, max_stable_lr
 from optcourse.explorer import _element_id, _embed, _fixed, _round
 from optcourse.objectives import Quadratic
@@ -61,6 +62,7 @@ DEFAULT_KAPPAS: tuple[float, ...] = (1.0, 3.0, 10.0, 30.0, 100.0)
 #: The starting points of the default grid (none on an axis, so both directions are excited).
 DEFAULT_STARTS: tuple[tuple[float, float], ...] = ((-4.5, 1.5), (4.0, -2.0), (-1.5, 2.0))
 _WIDTH, _HEIGHT, _PAD = 520, 280, 36
+_LOSS_HEIGHT = 150
 
 
 @dataclass(frozen=True)
@@ -95,12 +97,21 @@ class Choice:
 
 @dataclass(frozen=True)
 class Frame:
-    """One precomputed run: its path ``(T + 1, 2)``, final loss, regime and scene index."""
+    """One precomputed run: its path ``(T + 1, 2)``, final loss, regime and scene index.
+
+    Optional, for richer explorers (the optimizer race of chapter 8): ``curve``, the loss curve
+    ``L_0 … L_T`` (drawn on a log scale under the picture); ``texts``, choice key -> the text shown
+    for that slider in this frame (e.g. the actual learning rate when the rates differ per
+    optimizer); ``note``, a sentence appended to the readout (e.g. the status of the run).
+    """
 
     path: npt.NDArray[np.float64]
     loss: float
     regime: str
     scene: int
+    curve: npt.NDArray[np.float64] | None = None
+    texts: Mapping[str, str] | None = None
+    note: str = ""
 
 
 def _contours(f: Callable[..., Any], box: Sequence[Sequence[float]], levels: int) -> list[Any]:
@@ -126,6 +137,10 @@ def plane_explorer_html(
     levels: int = 7,
     minimizer: Sequence[float] | None = (0.0, 0.0),
     title: str = "gradient descent path on the contour lines",
+    scene_boxes: Sequence[Sequence[Sequence[float]]] | None = None,
+    scene_marks: Sequence[npt.ArrayLike] | None = None,
+    stride: int = 1,
+    digits: int | None = None,
 ) -> str:
     """Return a self-contained HTML explorer of 2-D runs drawn on contour lines.
 
@@ -136,16 +151,25 @@ def plane_explorer_html(
     frames : sequence of Frame
         ``prod(len(c.texts))`` runs; frame ``k`` belongs to the slider indices whose row-major
         number is ``k``. ``frame.regime`` must be one of :data:`~optcourse.diagnostics.RUN_CLASSES`.
+        If the frames carry loss curves (all or none), a log-scale loss panel is drawn too.
     scenes : sequence of callables
         The objectives whose contour lines are drawn; ``frame.scene`` indexes them.
     box : ((xmin, xmax), (ymin, ymax))
-        The part of the plane drawn.
+        The part of the plane drawn (for every scene without ``scene_boxes``).
     levels : int
         Contour lines per scene.
     minimizer : (float, float) or None
-        A point marked with a cross.
+        A point marked with a cross (for every scene without ``scene_marks``).
     title : str
         The accessible name of the picture.
+    scene_boxes : sequence of boxes, optional
+        One box per scene, when the scenes are different objectives.
+    scene_marks : sequence of arrays ``(k, 2)``, optional
+        The points marked with a cross, per scene (e.g. the minimizers of each objective).
+    stride : int
+        Keep every ``stride``-th point of each path and loss curve (and the last): a lighter page.
+    digits : int, optional
+        Significant digits of the stored paths; default: 2 decimals.
 
     Returns
     -------
@@ -153,6 +177,40 @@ def plane_explorer_html(
         HTML with an SVG picture, one range slider per choice and a short inline script; all data
         are embedded, so the page needs no kernel and no network.
     """
+    _check_plane(choices, frames, scenes, box, scene_boxes, scene_marks)
+    boxes = [box] * len(scenes) if scene_boxes is None else list(scene_boxes)
+    if scene_marks is None:
+        marks = [[] if minimizer is None else [list(minimizer)]] * len(scenes)
+    else:
+        marks = [np.asarray(m, dtype=float).reshape(-1, 2).tolist() for m in scene_marks]
+    stride = check_int("stride", stride, minimum=1)
+    (x0, x1), (y0, y1) = box
+    data: dict[str, Any] = {
+        "choices": [{"key": c.key, "label": c.label, "texts": list(c.texts)} for c in choices],
+        "regimes": list(RUN_CLASSES),
+        "frames": [_frame_data(f, stride, digits) for f in frames],
+        "scenes": [_contours(s, b, levels) for s, b in zip(scenes, boxes, strict=True)],
+        "box": [[float(x0), float(x1)], [float(y0), float(y1)]],
+        "min": None if minimizer is None else [float(v) for v in minimizer],
+        "size": [_WIDTH, _HEIGHT, _PAD],
+    }
+    if scene_boxes is not None or scene_marks is not None:
+        data["boxes"] = [[[float(v) for v in b[0]], [float(v) for v in b[1]]] for b in boxes]
+        data["marks"] = marks
+    if frames[0].curve is not None:
+        data["curves"] = _curve_ranges(frames, len(scenes))
+    return _render(choices, data, title)
+
+
+def _check_plane(
+    choices: Sequence[Choice],
+    frames: Sequence[Frame],
+    scenes: Sequence[Callable[..., Any]],
+    box: Sequence[Sequence[float]],
+    scene_boxes: Sequence[Sequence[Sequence[float]]] | None,
+    scene_marks: Sequence[npt.ArrayLike] | None,
+) -> None:
+    """Raise ValueError naming the first inconsistency among the explorer's inputs."""
     expected = int(np.prod([len(c.texts) for c in choices]))
     if not choices or len(frames) != expected:
         raise ValueError(
@@ -162,30 +220,77 @@ def plane_explorer_html(
         raise ValueError(f"every frame's regime must be one of {RUN_CLASSES}")
     if any(not 0 <= f.scene < len(scenes) for f in frames):
         raise ValueError("a frame names a scene that does not exist")
-    (x0, x1), (y0, y1) = box
-    if not (x0 < x1 and y0 < y1):
-        raise ValueError(f"box must be ((xmin, xmax), (ymin, ymax)) with min < max; got {box}")
-    data = {
-        "choices": [{"key": c.key, "label": c.label, "texts": list(c.texts)} for c in choices],
-        "regimes": list(RUN_CLASSES),
-        "frames": [
-            {
-                "p": _fixed(f.path, 2),
-                "l": _round(np.array([f.loss]), 4)[0],
-                "r": RUN_CLASSES.index(f.regime),
-                "s": f.scene,
-            }
-            for f in frames
-        ],
-        "scenes": [_contours(s, box, levels) for s in scenes],
-        "box": [[float(x0), float(x1)], [float(y0), float(y1)]],
-        "min": None if minimizer is None else [float(v) for v in minimizer],
-        "size": [_WIDTH, _HEIGHT, _PAD],
+    if len({f.curve is None for f in frames}) > 1:
+        raise ValueError("either every frame has a loss curve or none has")
+    for b in [box, *(scene_boxes or [])]:
+        (x0, x1), (y0, y1) = b
+        if not (x0 < x1 and y0 < y1):
+            raise ValueError(f"box must be ((xmin, xmax), (ymin, ymax)) with min < max; got {b}")
+    for name, per_scene in (("scene_boxes", scene_boxes), ("scene_marks", scene_marks)):
+        if per_scene is not None and len(per_scene) != len(scenes):
+            raise ValueError(
+                f"{name} needs one entry per scene ({len(scenes)}); got {len(per_scene)}"
+            )
+    keys = {c.key for c in choices}
+    if any(f.texts and not set(f.texts) <= keys for f in frames):
+        raise ValueError(f"a frame's texts name a choice that does not exist (choices: {keys})")
+
+
+def _sampled(a: npt.NDArray[np.float64], stride: int) -> npt.NDArray[np.float64]:
+    """Every ``stride``-th entry of ``a`` along its first axis, and always the last one."""
+    idx = list(range(0, len(a), stride))
+    if idx[-1] != len(a) - 1:
+        idx.append(len(a) - 1)
+    return a[idx]
+
+
+def _frame_data(f: Frame, stride: int, digits: int | None) -> dict[str, Any]:
+    """One frame as the script reads it (short keys; optional fields only when present)."""
+    path = _sampled(np.asarray(f.path, dtype=float), stride)
+    out: dict[str, Any] = {
+        "p": _fixed(path, 2) if digits is None else _round(path, digits),
+        "l": _round(np.array([f.loss]), 4)[0],
+        "r": RUN_CLASSES.index(f.regime),
+        "s": f.scene,
     }
+    if stride > 1:
+        out["k"] = len(f.path) - 1  # the number of steps, which the sampled path no longer shows
+    if f.curve is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = np.log10(np.maximum(_sampled(np.asarray(f.curve, dtype=float), stride), 1e-300))
+        out["c"] = _fixed(logs, 2)
+    if f.texts:
+        out["t"] = dict(f.texts)
+    if f.note:
+        out["n"] = f.note
+    return out
+
+
+def _curve_ranges(frames: Sequence[Frame], n_scenes: int) -> list[list[float]]:
+    """Per scene, the log10 range [lo, hi] of the loss panel.
+
+    The top is two decades above the largest starting loss (a diverging curve leaves through it),
+    the bottom the smallest positive loss, but at most 16 decades below the top.
+    """
+    out = []
+    for s in range(n_scenes):
+        curves = [np.asarray(f.curve, dtype=float) for f in frames if f.scene == s]
+        vals = np.concatenate(curves) if curves else np.ones(1)
+        vals = vals[np.isfinite(vals) & (vals > 0)]
+        starts = np.array([c[0] for c in curves if np.isfinite(c[0]) and c[0] > 0] or [1.0])
+        hi = float(np.ceil(np.log10(starts.max()))) + 2.0
+        lo = float(np.floor(np.log10(vals.min()))) if vals.size else hi - 4.0
+        out.append([max(lo, hi - 16.0), hi])
+    return out
+
+
+def _render(choices: Sequence[Choice], data: dict[str, Any], title: str) -> str:
+    """Fill the HTML template with the embedded data, the sliders and the script."""
     payload = _embed(data)
     uid = _element_id("oc-plane-", payload, *(c.initial for c in choices))
     sliders = "\n".join(_slider_html(c) for c in choices)
     script = Path(__file__).with_name("explorer_plane.js").read_text(encoding="utf-8")
+    loss = _LOSS_PANEL.format(w=_WIDTH, h=_LOSS_HEIGHT) if "curves" in data else ""
     return _TEMPLATE.format(
         uid=uid,
         sliders=sliders,
@@ -196,6 +301,7 @@ def plane_explorer_html(
         p=_PAD,
         cw=_WIDTH - _PAD - 10,
         ch=_HEIGHT - _PAD - 10,
+        loss=loss,
         script=script.replace("__UID__", uid),
     )
 
@@ -329,8 +435,16 @@ _TEMPLATE = """<div class="optcourse-explorer optcourse-plane-explorer" id="{uid
 <g class="oc-dots"></g></g>
 <g class="oc-labels" font-size="12" fill="#222"></g>
 </svg>
-<p class="oc-readout" style="margin:0.3em 0" aria-live="polite"></p>
+{loss}<p class="oc-readout" style="margin:0.3em 0" aria-live="polite"></p>
 <script type="application/json" class="oc-data">{payload}</script>
 <script>{script}</script>
 </div>
+"""
+
+_LOSS_PANEL = """<svg class="oc-loss-svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}" role="img"
+ aria-label="loss against step, log scale" style="background:#fff;max-width:100%;height:auto">
+<g class="oc-loss-axes" stroke="#555" fill="none"></g>
+<polyline class="oc-loss" fill="none" stroke="#0072B2" stroke-width="1.5"/>
+<g class="oc-loss-labels" font-size="12" fill="#222"></g>
+</svg>
 """

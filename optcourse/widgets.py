@@ -14,12 +14,14 @@ import importlib
 from typing import Any
 
 import matplotlib.pyplot as plt
+import numpy as np
 
-from optcourse.diagnostics import classify_iterates
+from optcourse.diagnostics import classify_iterates, classify_run
 from optcourse.explorer import gd_trajectories
 from optcourse.explorer_plane import DEFAULT_KAPPAS, DEFAULT_STARTS, quadratic_runs
 from optcourse.objectives import Objective, Parabola
-from optcourse.plotting import plot_ball_steps, plot_contour, plot_iterates
+from optcourse.plotting import plot_ball_steps, plot_contour, plot_iterates, subplots
+from optcourse.race import RACE_OPTIMIZERS, RACE_STEPS, race_runs, race_tracks, run_status
 
 __all__ = [
     "WidgetsUnavailable",
@@ -27,6 +29,8 @@ __all__ = [
     "draw_explorer_frame",
     "quadratic_explorer",
     "draw_quadratic_frame",
+    "optimizer_race",
+    "draw_race_frame",
 ]
 
 
@@ -204,3 +208,68 @@ def quadratic_explorer(
         w.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([eta, kap, where]), verdict, out])
+
+
+def draw_race_frame(
+    objective: str = "Rosenbrock", optimizer: str = "Adam", lr: float = 0.1, steps: int = RACE_STEPS
+) -> tuple[Any, str]:
+    """Draw one run of the optimizer race: the path on the contour lines and the loss curve.
+
+    The run is :func:`optcourse.race.race_runs` with the one learning rate ``lr`` (any positive
+    number), the computation of the static race. Returns the Figure and a one-line description
+    ending in the run's status (:func:`optcourse.race.run_status`) and
+    :func:`~optcourse.diagnostics.classify_run`'s name for it.
+    """
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number; got {lr}")
+    runs = race_runs(objective, optimizer, [lr], steps)
+    track = race_tracks()[objective]
+    loss, path = runs.loss[0, 0], runs.path[0, 0]
+    fig, (ax_path, ax_loss) = subplots(1, 2, figsize=(10, 4))
+    plot_contour(
+        track.objective, {f"{optimizer}, lr = {lr:g}": path}, domain=track.box, ax=ax_path,
+        levels=15, minimizers=track.objective.minimizers, title=objective,
+    )  # fmt: skip
+    ax_loss.semilogy(np.arange(len(loss)), np.where(np.isfinite(loss), loss, np.nan))
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("loss")
+    status = run_status(loss, path, float(track.objective.minimum or 0.0))
+    regime = classify_run(loss, path=path)
+    return fig, f"after {steps} steps the loss is {loss[-1]:.4g}: {status}, {regime}"
+
+
+def optimizer_race(
+    *, objective: str = "Rosenbrock", optimizer: str = "Adam", lr: float = 0.1
+) -> Any:
+    """Return an ipywidgets control for the optimizer race of chapter 8, run live in the kernel.
+
+    Two menus choose the objective and the optimizer, and any learning rate can be typed; every
+    change reruns the optimizer and redraws the path and the loss curve, with the run's status
+    under them. Without ipywidgets a :class:`WidgetsUnavailable` message is returned
+    (``optcourse.race.race_html()`` is the static version, on a grid of rates).
+    """
+    if not (np.isfinite(lr) and lr > 0):
+        raise ValueError(f"lr must be a positive finite number; got {lr}")
+    race_runs(objective, optimizer, [lr], 1)  # an unknown objective or optimizer fails here
+    try:
+        widgets = importlib.import_module("ipywidgets")
+        display = importlib.import_module("IPython.display").display
+    except ImportError as err:
+        return WidgetsUnavailable(str(err))
+    track = widgets.Dropdown(options=list(race_tracks()), value=objective, description="objective")
+    opt = widgets.Dropdown(options=list(RACE_OPTIMIZERS), value=optimizer, description="optimizer")
+    rate = widgets.BoundedFloatText(value=lr, min=1e-8, max=100.0, description="lr")
+    verdict, out = widgets.Label(), widgets.Output()
+
+    def redraw(_: Any = None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            fig, text = draw_race_frame(track.value, opt.value, rate.value)
+            verdict.value = text
+            display(fig)
+            plt.close(fig)
+
+    for w in (track, opt, rate):
+        w.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([track, opt, rate]), verdict, out])

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.skipif(
 SITE = built_site()
 CHAPTER2 = "notebooks/02_gradient_descent_x2.html"
 CHAPTER4 = "notebooks/04_curvature_conditioning.html"
+CHAPTER8 = "notebooks/08_adaptive_methods.html"
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -344,6 +345,59 @@ def test_chapter4_plane_explorer(browser, site_url: str, tmp_path: Path) -> None
     start.send_keys(Keys.ARROW_RIGHT)
     assert state()[0] != path2 and "start=(4, -2)" in explorer.get_attribute("data-state")
     driver.save_screenshot(str(tmp_path / "plane_after.png"))
+    logs = driver.get_log("browser")
+    errors = [e["message"] for e in logs if e["level"] == "SEVERE" and "Uncaught" in e["message"]]
+    assert not errors, errors
+
+
+def test_chapter8_optimizer_race(browser, site_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Chapter 8's race: objective, optimizer and rate change the contours, path and loss curve."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    driver = browser
+    driver.get(f"{site_url}/{CHAPTER8}")
+    race = driver.find_element(By.CSS_SELECTOR, ".optcourse-plane-explorer")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", race)
+    assert race.is_displayed() and race.size["height"] > 300
+    path = race.find_element(By.CSS_SELECTOR, "polyline.oc-path")
+    loss = race.find_element(By.CSS_SELECTOR, "polyline.oc-loss")
+    marks = race.find_element(By.CSS_SELECTOR, "path.oc-min")
+    readout = race.find_element(By.CSS_SELECTOR, ".oc-readout")
+    objective, optimizer, lr = (
+        race.find_element(By.CSS_SELECTOR, f"input.oc-choice-{key}")
+        for key in ("objective", "optimizer", "lr")
+    )
+
+    def state() -> tuple[str, str, str, str, str]:
+        first = race.find_element(By.CSS_SELECTOR, ".oc-contours polyline")
+        return (
+            path.get_attribute("points"),
+            loss.get_attribute("points"),
+            first.get_attribute("points"),
+            readout.text,
+            race.get_attribute("data-state"),
+        )
+
+    path0, loss0, contour0, text0, state0 = state()
+    assert state0 == "objective=Rosenbrock;optimizer=Adam;lr=0.1"
+    assert path0.count(",") == 61 and loss0.count(",") == 61  # 240 steps, every fourth stored
+    assert "After 240 steps" in text0 and "Status: still running." in text0
+    assert marks.get_attribute("d").count("M") == 2  # one minimizer: one cross of two strokes
+    driver.save_screenshot(str(tmp_path / "race_before.png"))
+
+    objective.send_keys(Keys.END)  # Himmelblau: other contours, four minimizers, another run
+    path1, loss1, contour1, text1, state1 = state()
+    assert state1 == "objective=Himmelblau;optimizer=Adam;lr=0.1"
+    assert contour1 != contour0 and path1 != path0 and loss1 != loss0
+    assert marks.get_attribute("d").count("M") == 8 and "Status: converged" in text1
+    optimizer.send_keys(Keys.HOME)  # GD: the rate slider now shows GD's own rates
+    assert lr.get_attribute("aria-valuetext") == "0.01" and state()[0] != path1
+    lr.send_keys(Keys.END)  # GD's fastest rate on Himmelblau is past its edge
+    _, loss2, _, text2, state2 = state()
+    assert state2 == "objective=Himmelblau;optimizer=GD;lr=0.05" and "Status: diverged." in text2
+    assert race.get_attribute("data-regime") == "diverging" and loss2 != loss1
+    driver.save_screenshot(str(tmp_path / "race_after.png"))
     logs = driver.get_log("browser")
     errors = [e["message"] for e in logs if e["level"] == "SEVERE" and "Uncaught" in e["message"]]
     assert not errors, errors
