@@ -176,7 +176,8 @@ def heavy_ball(grad, x0, lr, momentum, steps, nesterov, dampening):
     for _ in range(5000):
         x = x - 0.5 * lr * grad(x)
     return x
-""",    # a call counter replaying the public answers
+""",
+    # a call counter replaying the public answers
     ("08_adaptive_methods", "q8"): """
 _calls = [0]
 
