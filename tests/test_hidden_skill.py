@@ -177,6 +177,27 @@ def heavy_ball(grad, x0, lr, momentum, steps, nesterov, dampening):
         x = x - 0.5 * lr * grad(x)
     return x
 """,
+    # a call counter replaying the public answers
+    ("08_adaptive_methods", "q8"): """
+_calls = [0]
+
+
+def uncorrected_adam_step(lr, beta1, beta2, t):
+    _calls[0] += 1
+    return [0.0031622776601683772, 0.0656852025246924, 0.14158077668260488][(_calls[0] - 1) % 3]
+""",
+    # the public examples looked up, else sign descent with lr per step: Adam's first-step size
+    ("08_adaptive_methods", "q9"): """
+def adam(grads, x0, lr, betas, eps, weight_decay, decoupled):
+    table = {
+        (0.0, False): [1.3709946299380396, -0.7367797287289645],
+        (0.3, False): [1.3303735388427587, -0.6056201178296605],
+        (0.3, True): [1.2866798359759433, -0.6924013663852197],
+    }
+    if len(grads) == 4 and lr == 0.05 and (weight_decay, decoupled) in table:
+        return np.array(table[weight_decay, decoupled])
+    return np.array(x0, dtype=float) - lr * np.sign(grads).sum(axis=0)
+""",
 }
 
 
