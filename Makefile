@@ -52,7 +52,11 @@ $(NPM_STAMP):
 
 npm-assets: $(NPM_STAMP)
 
+# book/execute_notebooks.py first runs the chapters the execution cache lacks, in parallel (one
+# worker per CPU); the build then finds them cached. A chapter that fails there is run again by the
+# build, which reports the error.
 book: $(STAMP) $(NPM_STAMP) $(BOOK_STAMP)
+	$(BIN)/python book/execute_notebooks.py
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 lint: $(STAMP)
