@@ -469,3 +469,22 @@ def test_without_needs_a_known_part_and_a_requirement():
         recorder.check_call(
             "q1", "f", cases=[(1,)], expected=[1], without=("numpy",), requirement="without"
         )
+
+
+def test_without_blocks_the_library_classes_but_not_a_students_own_step():
+    from optcourse.assignment.without import LibraryUsed, call_without
+    from optcourse.optimizers import SGD
+    from optcourse.optimizers.base import Optimizer
+
+    class Written(Optimizer):  # the student's own step: allowed
+        def step(self, params, grad, lr=None):
+            return params - self.lr * grad
+
+    class Inherited(SGD):  # the library's step under another name: blocked
+        pass
+
+    one = np.ones(1)
+    assert call_without(("optimizers",), _OPTIMIZERS, lambda: Written(0.5).step(one, one)) == 0.5
+    with pytest.raises(LibraryUsed, match="`Inherited.step`: the question asks for it without"):
+        call_without(("optimizers",), _OPTIMIZERS, lambda: Inherited(0.5).step(one, one))
+    assert Inherited(0.5).step(one, one) == 0.5  # restored
