@@ -488,3 +488,6 @@ def test_without_blocks_the_library_classes_but_not_a_students_own_step():
     with pytest.raises(LibraryUsed, match="`Inherited.step`: the question asks for it without"):
         call_without(("optimizers",), _OPTIMIZERS, lambda: Inherited(0.5).step(one, one))
     assert Inherited(0.5).step(one, one) == 0.5  # restored
+    saved = SGD.step  # a reference taken before the check still reaches the blocked _update
+    with pytest.raises(LibraryUsed, match="`SGD._update`"):
+        call_without(("optimizers",), _OPTIMIZERS, lambda: saved(SGD(0.5), one, one))
