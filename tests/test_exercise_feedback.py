@@ -491,3 +491,11 @@ def test_without_blocks_the_library_classes_but_not_a_students_own_step():
     saved = SGD.step  # a reference taken before the check still reaches the blocked _update
     with pytest.raises(LibraryUsed, match="`SGD._update`"):
         call_without(("optimizers",), _OPTIMIZERS, lambda: saved(SGD(0.5), one, one))
+
+
+def test_without_blocks_in_the_notebook_too():
+    """``optcourse check`` and the test cells evaluate the same probe in the notebook."""
+    spec = _without_spec(without=("optimizers",))
+    message = _judge_call(spec, {"descend": _heavy_ball})
+    assert f"used the library's `SGD.step`: the question asks for it {_OPTIMIZERS}" in message
+    assert _judge_call(_without_spec(), {"descend": _heavy_ball}) == ""  # the library is back
