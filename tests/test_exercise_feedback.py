@@ -332,3 +332,170 @@ def test_a_probe_time_limit_stops_a_loop_but_not_a_closed_form():
         assert kernel.execute("def x_after(x0, eta, t):\n    return (1 - 2 * eta) ** t * x0").ok
         value = kernel.probe("x_after(1.0, 5e-11, 10**9)", 1.0).value
         assert value == pytest.approx(np.exp(-0.1), rel=1e-6)
+
+
+# ------------------------------------------ "without the library": probes with the library blocked
+
+_OPTIMIZERS = "without the library's optimizers"
+_LIBRARY_LOOP = (
+    "import numpy as np\n"
+    "from optcourse.optimizers import SGD as S\n"
+    "def descend(grad, x0, lr, steps):\n"
+    "    opt = S(lr=lr, momentum=0.5)\n"
+    "    x = np.array(x0, dtype=float)\n"
+    "    for _ in range(steps):\n"
+    "        x = opt.step(x, grad(x))\n"
+    "    return x"
+)
+_BY_HAND = (
+    "import numpy as np\n"
+    "def descend(grad, x0, lr, steps):\n"
+    "    x, b = np.array(x0, dtype=float), None\n"
+    "    for _ in range(steps):\n"
+    "        g = grad(x)\n"
+    "        b = g if b is None else 0.5 * b + g\n"
+    "        x = x - lr * b\n"
+    "    return x"
+)
+
+
+def _heavy_ball(grad, x0, lr, steps):
+    from optcourse.optimizers import SGD
+
+    opt, x = SGD(lr=lr, momentum=0.5), np.array(x0, dtype=float)
+    for _ in range(steps):
+        x = opt.step(x, grad(x))
+    return x
+
+
+def _without_spec(**options) -> TestSpec:
+    return Recorder().check_call(
+        "q4",
+        "descend",
+        cases=[(Code("lambda x: 3 * x - 1"), np.array([1.0, -2.0]), 0.1, 5)],
+        reference=lambda grad, x0, lr, steps: (
+            _heavy_ball(grad.evaluate(), x0, lr, steps)
+            if isinstance(grad, Code)
+            else _heavy_ball(grad, x0, lr, steps)
+        ),
+        requirement=_OPTIMIZERS,
+        **options,
+    )
+
+
+def _kernel_verdict(kernel, spec: TestSpec, timeout: float | None = None):
+    from optcourse.grading.grade import _to_value
+
+    probes = spec.make_probes(np.random.default_rng(0))
+    values = [_to_value(kernel.probe(e, timeout)) for e in probes.expressions]
+    return spec.judge(probes, values)
+
+
+_RESTORED = "S(lr=0.1).step(np.array([1.0]), np.array([2.0])).tolist()"
+
+
+def test_without_fails_a_library_call_in_a_kernel_and_restores_the_library():
+    from optcourse.grading.kernel import Kernel
+
+    spec = _without_spec(without=("optimizers",))
+    with Kernel(limits=KernelLimits(cell_timeout=20, total_timeout=60)) as kernel:
+        assert kernel.execute(_LIBRARY_LOOP).ok
+        assert _kernel_verdict(kernel, _without_spec()).passed  # the library answer is right
+        verdict = _kernel_verdict(kernel, spec)
+        assert not verdict.passed and verdict.score == 0.0
+        assert "used the library's `SGD.step`" in verdict.message  # the alias S was caught
+        assert f"the question asks for it {_OPTIMIZERS}" in verdict.message
+        assert kernel.probe(_RESTORED).value == pytest.approx([0.8])  # restored afterwards
+        assert kernel.execute(_BY_HAND).ok
+        assert _kernel_verdict(kernel, spec).passed, "the answer written out passes"
+
+
+def test_without_catches_minimize_a_caught_error_and_schedules():
+    from optcourse.grading.kernel import Kernel
+
+    minimize_answer = (
+        "from optcourse import minimize as run\n"
+        "from optcourse.objectives import Quadratic\n"
+        "def f(n):\n"
+        "    return run(Quadratic(np.eye(2)), np.ones(2), S(lr=0.1), max_iter=n).x"
+    )
+    hiding = (
+        "def g(n):\n"
+        "    try:\n"
+        "        return S(lr=0.1).step(np.ones(2), np.ones(2))\n"
+        "    except Exception:\n"
+        "        return np.zeros(2)"
+    )
+    schedule = "from optcourse.schedules import WarmupCosine as W\nh = lambda t: W(1.0, 2, 10)(t)"
+    recorder = Recorder()
+    with Kernel(limits=KernelLimits(cell_timeout=20, total_timeout=60)) as kernel:
+        for source in (_LIBRARY_LOOP, minimize_answer, hiding, schedule):
+            assert kernel.execute(source).ok, source
+        for name, part, words in (
+            ("f", "optimizers", "the question asks for it without the library's optimizers"),
+            ("g", "optimizers", "the question asks for it without the library's optimizers"),
+            ("h", "schedules", "the question asks for it without the library's schedules"),
+        ):
+            requirement = words.removeprefix("the question asks for it ")
+            spec = recorder.check_call(
+                "q1", name, cases=[(3,)], expected=[0.0], without=part, requirement=requirement
+            )
+            verdict = _kernel_verdict(kernel, spec)
+            assert not verdict.passed and words in verdict.message, (name, verdict.message)
+        assert kernel.probe("h(3)").value == pytest.approx((1 + np.cos(np.pi / 8)) / 2)  # restored
+        assert kernel.probe(_RESTORED).value == pytest.approx([0.8])
+
+
+def test_without_restores_the_library_after_a_timeout():
+    from optcourse.grading.kernel import Kernel
+
+    spin = "def spin(n):\n    while True:\n        n += 1"
+    spec = Recorder().check_call(
+        "q1", "spin", cases=[(1,)], expected=[0], without=("optimizers",), requirement=_OPTIMIZERS
+    )
+    with Kernel(limits=KernelLimits(cell_timeout=20, total_timeout=60)) as kernel:
+        assert kernel.execute(_LIBRARY_LOOP).ok and kernel.execute(spin).ok
+        verdict = _kernel_verdict(kernel, spec, timeout=1.0)
+        assert not verdict.passed and "did not finish" in verdict.message
+        assert kernel.alive
+        assert kernel.probe(_RESTORED).value == pytest.approx([0.8])
+
+
+def test_without_needs_a_known_part_and_a_requirement():
+    recorder = Recorder()
+    with pytest.raises(ValueError, match="requirement"):
+        recorder.check_call("q1", "f", cases=[(1,)], expected=[1], without=("optimizers",))
+    with pytest.raises(ValueError, match="'optimizers', 'schedules'"):
+        recorder.check_call(
+            "q1", "f", cases=[(1,)], expected=[1], without=("numpy",), requirement="without"
+        )
+
+
+def test_without_blocks_the_library_classes_but_not_a_students_own_step():
+    from optcourse.assignment.without import LibraryUsed, call_without
+    from optcourse.optimizers import SGD
+    from optcourse.optimizers.base import Optimizer
+
+    class Written(Optimizer):  # the student's own step: allowed
+        def step(self, params, grad, lr=None):
+            return params - self.lr * grad
+
+    class Inherited(SGD):  # the library's step under another name: blocked
+        pass
+
+    one = np.ones(1)
+    assert call_without(("optimizers",), _OPTIMIZERS, lambda: Written(0.5).step(one, one)) == 0.5
+    with pytest.raises(LibraryUsed, match="`Inherited.step`: the question asks for it without"):
+        call_without(("optimizers",), _OPTIMIZERS, lambda: Inherited(0.5).step(one, one))
+    assert Inherited(0.5).step(one, one) == 0.5  # restored
+    saved = SGD.step  # a reference taken before the check still reaches the blocked _update
+    with pytest.raises(LibraryUsed, match="`SGD._update`"):
+        call_without(("optimizers",), _OPTIMIZERS, lambda: saved(SGD(0.5), one, one))
+
+
+def test_without_blocks_in_the_notebook_too():
+    """``optcourse check`` and the test cells evaluate the same probe in the notebook."""
+    spec = _without_spec(without=("optimizers",))
+    message = _judge_call(spec, {"descend": _heavy_ball})
+    assert f"used the library's `SGD.step`: the question asks for it {_OPTIMIZERS}" in message
+    assert _judge_call(_without_spec(), {"descend": _heavy_ball}) == ""  # the library is back

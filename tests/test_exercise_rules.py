@@ -46,6 +46,7 @@ REQUIREMENTS = {
     "without a loop": "without a loop",
     "in place": "not in place",
     "tolerance": "tolerance",
+    "without the library": "without the library",
 }
 ROUND_DECIMALS = 2  # rule 4: a public number has more decimals than this
 RESTATING = "restating the prompt earns nothing"
@@ -121,6 +122,10 @@ def test_stated_requirements_are_tested(master: Assignment) -> None:
                 assert "in place" in (t.requirement or ""), f"{t.name}: unchanged= needs it said"
             if t.time_limit is not None:
                 assert t.requirement, f"{t.name}: a time_limit must name the requirement it tests"
+            if t.without:
+                assert "without the library" in (t.requirement or ""), (
+                    f"{t.name}: without= needs the requirement said (without the library's ...)"
+                )
             if t.requirement:
                 phrase = next((p for p, r in REQUIREMENTS.items() if r in t.requirement), None)
                 assert phrase is None or phrase in text, (

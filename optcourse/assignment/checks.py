@@ -175,6 +175,7 @@ class CheckAPI:
         unchanged: bool = False,
         time_limit: float | None = None,
         requirement: str | None = None,
+        without: Sequence[str] = (),
     ) -> TestSpec:
         """Call the notebook's ``function`` on each case and compare with ``expected`` or
         ``reference``.
@@ -191,6 +192,10 @@ class CheckAPI:
         ``time_limit`` (seconds, grader only) fails a call that takes longer, e.g. a loop where
         a closed form was asked. ``requirement`` names what the question states and this test
         checks ("without a loop", "without modifying x0"), for the feedback and the rules test.
+        ``without=("optimizers", "schedules")`` (needs ``requirement``) makes the call with the
+        library's optimizer steps (so ``minimize`` too) and/or schedules blocked: using them
+        fails the case with "the question asks for it <requirement>" (for questions that ask
+        for an algorithm from scratch; see :mod:`optcourse.assignment.without`).
         """
         return self._declare(
             CallSpec(
@@ -211,6 +216,7 @@ class CheckAPI:
                 unchanged=unchanged,
                 time_limit=time_limit,
                 requirement=requirement,
+                without=tuple(without) if not isinstance(without, str) else (without,),
             )
         )
 

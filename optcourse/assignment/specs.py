@@ -35,6 +35,8 @@ from optcourse.assignment.values import (
     short_text,
     to_plain,
 )
+from optcourse.assignment.without import BLOCKABLE, LibraryUsed
+from optcourse.assignment.without import probe_source as without_probe
 
 __all__ = [
     "PlainValue",
@@ -321,6 +323,7 @@ class CallSpec(TestSpec):
     unchanged: bool = False
     time_limit: float | None = None
     requirement: str | None = None
+    without: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         function, cases, expected = self.function, self.cases, self.expected
@@ -353,6 +356,7 @@ class CallSpec(TestSpec):
             rtol=float(self.rtol),
             slips=tuple(slips),
             time_limit=None if limit is None else float(limit),
+            without=_without(self.without, self.requirement),
         )
 
     def _draw(self, rng: np.random.Generator) -> tuple[tuple[Any, ...], ...]:
@@ -372,13 +376,18 @@ class CallSpec(TestSpec):
         return f"{self.function}({', '.join(_source(a) for a in case)})"
 
     def _probe_source(self, case: tuple[Any, ...]) -> str:
-        """The call; with ``unchanged``, ``[result, [the array and list arguments after it]]``."""
+        """The call; with ``unchanged``, ``[result, [the array and list arguments after it]]``;
+        with ``without``, evaluated with those parts of the library blocked."""
         if not self.unchanged:
-            return self._call_source(case)
-        watched = _watched(case)
-        args = ", ".join(_source(a) for a in case)
-        kept = ", ".join(f"_a[{i}]" for i in watched)
-        return f"(lambda *_a: [{self.function}(*_a), [{kept}]])({args})"
+            source = self._call_source(case)
+        else:
+            watched = _watched(case)
+            args = ", ".join(_source(a) for a in case)
+            kept = ", ".join(f"_a[{i}]" for i in watched)
+            source = f"(lambda *_a: [{self.function}(*_a), [{kept}]])({args})"
+        if self.without:
+            source = without_probe(source, self.without, self.requirement or "")
+        return source
 
     def _args_changed(self, case: tuple[Any, ...], value: PlainValue) -> str | None:
         """For ``unchanged``: split ``value`` into (result, arguments after); a message when an
@@ -439,6 +448,8 @@ class CallSpec(TestSpec):
             problem = probe_problem(value, call)
             if value.kind == "Timeout" and self.requirement:
                 problem += f"; the question asks for it {self.requirement}"
+            if value.kind == LibraryUsed.__name__ and self.without:
+                problem = f"`{clip_text(call, 80)}`: {clip_text(value.message, 200)}"
             return problem
         if self.unchanged:
             changed = self._args_changed(case, value)
@@ -468,6 +479,21 @@ class CallSpec(TestSpec):
             if compare(value, slip, atol=self.atol, rtol=self.rtol, diverged=self.diverged) is None:
                 return hint
         return None
+
+
+def _without(without: Any, requirement: str | None) -> tuple[str, ...]:
+    """``without`` validated: names of :data:`~optcourse.assignment.without.BLOCKABLE`, and a
+    ``requirement`` to name in the failure message."""
+    names = (without,) if isinstance(without, str) else tuple(without)
+    for name in names:
+        if name not in BLOCKABLE:
+            raise ValueError(f"without= takes names from {sorted(BLOCKABLE)!r}, got {name!r}")
+    if names and not (isinstance(requirement, str) and requirement.strip()):
+        raise ValueError(
+            "without= needs requirement=, the words of the question it checks"
+            ' (e.g. "without the library\'s optimizers")'
+        )
+    return names
 
 
 def _arguments(case: tuple[Any, ...]) -> list[Any]:
