@@ -160,6 +160,7 @@ def test_the_cycle_finder_accepts_a_layered_package(tmp_path: Path) -> None:
 #: those before it (at module level or inside a function).
 ASSIGNMENT_LAYERS = [
     "values",
+    "without",
     "specs",
     "checks",
     "notebook",

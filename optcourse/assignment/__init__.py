@@ -7,6 +7,8 @@ The modules, each importing only those listed before it (``tests/test_import_gra
 that the package has no import cycle):
 
 * ``values``: answers as plain data, and how one is compared with the expected one;
+* ``without``: probing a function with the library's optimizers or schedules blocked
+  (``check_call(..., without=...)``);
 * ``specs``: the immutable tests (``make_probes(rng) -> Probes``, ``judge(probes, values)``);
 * ``checks``: the check functions of a test cell, and the recording mode (``Recorder``);
 * ``notebook``: reading notebooks, cell roles, questions, recording a notebook's tests;
