@@ -11,6 +11,7 @@ which needs no kernel at all.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -50,6 +51,29 @@ class WidgetsUnavailable:
 
     def _repr_html_(self) -> str:
         return f'<p class="optcourse-widgets-missing"><strong>Note:</strong> {self.message}</p>'
+
+
+def _live_view(
+    widgets: Any, display: Any, controls: list[Any], draw: Callable[..., tuple[Any, str]]
+) -> Any:
+    """Controls above a verdict and a figure; ``draw(*values)`` reruns whenever a control moves.
+
+    ``draw`` receives the controls' values in order and returns ``(figure, verdict text)``.
+    """
+    verdict, out = widgets.Label(), widgets.Output()
+
+    def redraw(_: Any = None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            fig, text = draw(*(control.value for control in controls))
+            verdict.value = text
+            display(fig)
+            plt.close(fig)
+
+    for control in controls:
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox(controls), verdict, out])
 
 
 def draw_explorer_frame(
@@ -119,21 +143,12 @@ def lr_explorer(
     x0_slider = widgets.FloatSlider(
         value=x0, min=float(lo), max=float(hi), step=0.1, description="x₀"
     )
-    verdict = widgets.Label()
-    out = widgets.Output()
-
-    def redraw(_: Any = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig, text = draw_explorer_frame(f, eta_slider.value, x0_slider.value, steps)
-            verdict.value = text
-            display(fig)
-            plt.close(fig)
-
-    eta_slider.observe(redraw, names="value")
-    x0_slider.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([eta_slider, x0_slider]), verdict, out])
+    return _live_view(
+        widgets,
+        display,
+        [eta_slider, x0_slider],
+        lambda eta, x0: draw_explorer_frame(f, eta, x0, steps),
+    )
 
 
 def draw_quadratic_frame(
@@ -194,20 +209,12 @@ def quadratic_explorer(
     where = widgets.Dropdown(
         options=[(f"({a:g}, {b:g})", (a, b)) for a, b in starts], value=starts[0], description="θ₀"
     )
-    verdict, out = widgets.Label(), widgets.Output()
-
-    def redraw(_: Any = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig, text = draw_quadratic_frame(kap.value, eta.value, where.value, steps, angle)
-            verdict.value = text
-            display(fig)
-            plt.close(fig)
-
-    for w in (eta, kap, where):
-        w.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([eta, kap, where]), verdict, out])
+    return _live_view(
+        widgets,
+        display,
+        [eta, kap, where],
+        lambda frac, k, start: draw_quadratic_frame(k, frac, start, steps, angle),
+    )
 
 
 def draw_race_frame(
@@ -259,17 +266,4 @@ def optimizer_race(
     track = widgets.Dropdown(options=list(race_tracks()), value=objective, description="objective")
     opt = widgets.Dropdown(options=list(RACE_OPTIMIZERS), value=optimizer, description="optimizer")
     rate = widgets.BoundedFloatText(value=lr, min=1e-8, max=100.0, description="lr")
-    verdict, out = widgets.Label(), widgets.Output()
-
-    def redraw(_: Any = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig, text = draw_race_frame(track.value, opt.value, rate.value)
-            verdict.value = text
-            display(fig)
-            plt.close(fig)
-
-    for w in (track, opt, rate):
-        w.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([track, opt, rate]), verdict, out])
+    return _live_view(widgets, display, [track, opt, rate], draw_race_frame)
