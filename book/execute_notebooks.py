@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"executing {len(todo)} chapter(s) with {args.jobs} workers", flush=True)
     start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        jobs = [pool.submit(_execute, str(p), _timeout()) for p in reversed(todo)]  # later: longer
+        timeout = _timeout()
+        jobs = [pool.submit(_execute, str(p), timeout) for p in reversed(todo)]  # later: longer
         for job in jobs:
             path, nb, seconds, error = job.result()
             name = Path(path).relative_to(ROOT)
