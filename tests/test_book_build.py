@@ -138,6 +138,11 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         CHAPTERS.index("notebooks/09_schedules")
         == CHAPTERS.index("notebooks/08_adaptive_methods") + 1
     )
+    assert "notebooks/10_stopping_rules" in CHAPTERS[8:]
+    assert (
+        CHAPTERS.index("notebooks/10_stopping_rules")
+        == CHAPTERS.index("notebooks/09_schedules") + 1
+    )
     text = (ROOT / "_toc.yml").read_text(encoding="utf-8")
     geometry = text.index("caption: Geometry")
     stochastic = text.index("caption: Stochastic optimization")
@@ -151,6 +156,9 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         text.index("07_momentum") < text.index("08_adaptive_methods") < text.index("09_schedules")
     )
     assert better < text.index("09_schedules") < text.index("caption: For instructors")
+    engineering = text.index("caption: Optimization as an engineering subsystem")
+    assert text.index("09_schedules") < engineering < text.index("10_stopping_rules")
+    assert text.index("10_stopping_rules") < text.index("caption: For instructors")
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 
