@@ -163,7 +163,7 @@ class MLP(DataObjective):
         zs: list[Any] = []
         hs: list[Any] = [X]
         for l, (W, b) in enumerate(layers):
-            z = np.einsum("...mi,...oi->...mo", hs[-1], W) + b[..., None, :]
+            z = hs[-1] @ np.swapaxes(W, -1, -2) + b[..., None, :]
             zs.append(z)
             hs.append(z if l == self.n_layers - 1 else self._act(z))
         return zs, hs
@@ -206,9 +206,9 @@ class MLP(DataObjective):
         for l in range(self.n_layers - 1, -1, -1):
             d_hs.append(d_h)
             d_z = d_h if l == self.n_layers - 1 else d_h * self._act_slope(zs[l], hs[l + 1])
-            d_Ws.append(np.einsum("...mo,...mi->...oi", d_z, hs[l]))
+            d_Ws.append(np.swapaxes(d_z, -1, -2) @ hs[l])
             d_bs.append(d_z.sum(axis=-2))
-            d_h = np.einsum("...mo,...oi->...mi", d_z, layers[l][0])
+            d_h = d_z @ layers[l][0]
         return d_hs[::-1], d_Ws[::-1], d_bs[::-1], hs[1:]
 
     def grad(self, x: npt.ArrayLike, batch: npt.ArrayLike | None = None) -> FloatArray:
