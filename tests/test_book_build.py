@@ -158,7 +158,13 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
     assert better < text.index("09_schedules") < text.index("caption: For instructors")
     engineering = text.index("caption: Optimization as an engineering subsystem")
     assert text.index("09_schedules") < engineering < text.index("10_stopping_rules")
-    assert text.index("10_stopping_rules") < text.index("caption: For instructors")
+    assert text.index("10_stopping_rules") < text.index("11_training_diagnostics")
+    assert text.index("11_training_diagnostics") < text.index("book/diagnostic_checklist")
+    assert text.index("book/diagnostic_checklist") < text.index("caption: For instructors")
+    assert "notebooks/11_training_diagnostics" in CHAPTERS[9:]
+    assert TOC.index("book/diagnostic_checklist") == (
+        TOC.index("notebooks/11_training_diagnostics") + 1
+    )
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

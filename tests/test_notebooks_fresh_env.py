@@ -168,6 +168,7 @@ ALL = [
     ("notebooks/08_adaptive_methods.ipynb", "", "numpy"),
     ("notebooks/09_schedules.ipynb", "[data]", "sklearn"),
     ("notebooks/10_stopping_rules.ipynb", "", "numpy"),
+    ("notebooks/11_training_diagnostics.ipynb", "[data]", "sklearn"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
 

@@ -116,6 +116,11 @@ def test_chapter_9_installs_the_data_extra() -> None:
     assert 'f"optcourse[data] @ {source}"' in _first_code_cell(nb).source
 
 
+def test_chapter_11_installs_the_data_extra() -> None:
+    nb = nbformat.read(REPO / "notebooks/11_training_diagnostics.ipynb", as_version=4)
+    assert 'f"optcourse[data] @ {source}"' in _first_code_cell(nb).source
+
+
 def rewrite(path: Path, url: str) -> bool:
     """Put the setup cell first among the code cells of ``path`` (replace it if there); return
     whether the file changed."""

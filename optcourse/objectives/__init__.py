@@ -28,6 +28,7 @@ from optcourse.objectives.data import (
     make_linear_regression,
 )
 from optcourse.objectives.function import FunctionObjective
+from optcourse.objectives.mlp import MLP
 from optcourse.objectives.network import TanhNetwork
 from optcourse.objectives.oned import DoubleWell, Parabola
 from optcourse.objectives.quadratic import Quadratic
@@ -49,6 +50,7 @@ __all__ = [
     "LeastSquares",
     "LogisticRegression",
     "TanhNetwork",
+    "MLP",
     "make_linear_regression",
     "make_classification",
 ]

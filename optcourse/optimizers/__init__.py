@@ -13,15 +13,17 @@ Adam      moments with bias correction           step, exp_avg, exp_avg_sq
 AdamW     Adam with decoupled weight decay       as Adam
 NAdam     Adam with Nesterov momentum            as Adam, mu_product
 Newton    (H + damping I)^-1 g, needs hessian=   step
+Clipped   any optimizer on a clipped gradient    inner's, total_norm, ...
 ========  =====================================  ==========================
 """
 
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .base import Optimizer
+from .clipped import Clipped
 from .nadam import NAdam
 from .newton import Newton
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "NAdam", "Newton", "Optimizer", "RMSprop"]
+__all__ = ["SGD", "Clipped", "Adagrad", "Adam", "AdamW", "NAdam", "Newton", "Optimizer", "RMSprop"]
