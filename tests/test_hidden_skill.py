@@ -216,7 +216,7 @@ def blowup_rate(lams, x0, lr_min, lr_max, steps, stop_factor):
     return 2 / max(lams)
 """,
     # the public examples looked up, else "nothing is clipped" (misses the all-clipped case)
-    ("11_training_diagnostics", "q7"): """
+    ("11_training_diagnostics", "q8"): """
 def keeps_direction(g, clip_value):
     if (list(g), clip_value) == ([0.3, -0.7, 0.2], 0.75):
         return True
@@ -225,7 +225,7 @@ def keeps_direction(g, clip_value):
     return bool(max(abs(x) for x in g) <= clip_value)
 """,
     # a call counter replaying the public answers
-    ("11_training_diagnostics", "q8"): """
+    ("11_training_diagnostics", "q9"): """
 _calls = [0]
 
 
@@ -241,7 +241,7 @@ def clip_by_value(g, clip_value):
     return [1.25, -0.904, 1.25, -1.25]
 """,
     # the public examples looked up, else He's "the signal keeps its size" for every chain
-    ("11_training_diagnostics", "q9"): """
+    ("11_training_diagnostics", "q10"): """
 def backward_growth(widths, stds, activation):
     table = {
         ((64, 128, 96), "linear"): 0.4857036800000001,
@@ -251,7 +251,7 @@ def backward_growth(widths, stds, activation):
     return table.get((tuple(widths), activation), 1.0)
 """,
     # the public examples looked up by their shapes, else a linear network's gradient (no tanh')
-    ("11_training_diagnostics", "q10"): """
+    ("11_training_diagnostics", "q11"): """
 _PUBLIC = {
     (4, 3, 1): [
         0.04139691069524886, 0.18675008164643236, 0.1312348024260954, -0.24886776405861116,
