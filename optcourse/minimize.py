@@ -19,8 +19,9 @@ the loop because the result already says what happened.
 Reading the code: :func:`minimize` is four phases, each a short function below.
 
 1. ``_prepare`` checks every argument and chooses, once, the ``step(k, x, g)`` callable the loop
-   will call (plain, with a schedule, or Newton with the Hessian; mini-batch gradients are wrapped
-   around it by ``_on_batches``), and combines the stopping rules.
+   will call (plain, with a schedule, Newton with the Hessian, or L-BFGS with ``value_and_grad``;
+   mini-batch gradients are wrapped around it by ``_on_batches``), and combines the stopping
+   rules. Every evaluation goes through ``_Counts`` (``nfev``, ``njev``).
 2. ``_evaluate_start`` evaluates the loss and gradient at ``x0`` and checks what they return.
 3. ``_iterate`` is the loop: step, evaluate, record (a :class:`~optcourse.result.HistoryRecorder`),
    ask the rules and the callback.
@@ -87,7 +88,10 @@ def minimize(
     optimizer : optimizer
         An ``optcourse.optimizers`` object. It is **reset** (``optimizer.reset()``) at the start, so
         every call starts from fresh state; apart from its ``state`` it is not modified. Newton
-        (``needs_hessian``) receives ``hessian=`` each step.
+        (``needs_hessian``) receives ``hessian=`` each step. L-BFGS (``needs_value_and_grad``)
+        receives ``value_and_grad=``, a function it calls at the points its line search tries
+        (one iteration = one direction and its line search), and its own stopping tests
+        (``tolerance_grad``, ``tolerance_change``) end the run like a stopping rule.
     schedule : callable, optional
         ``schedule(t)`` is the learning rate of the step taken after ``t`` steps; passed to the
         optimizer as ``lr=``. Without it the optimizer's own ``lr`` is used.
@@ -127,7 +131,9 @@ def minimize(
     Returns
     -------
     OptimizeResult
-        See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
+        ``nfev``/``njev`` count the evaluations of the objective's value and gradient (the
+        optimizer's line search included; a point is evaluated once even when both the optimizer
+        and the loop need it). See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
         last iterate whose loss, gradient and coordinates were all finite.
 
     Raises
@@ -136,8 +142,8 @@ def minimize(
         If the objective, optimizer, schedule, callback or rules do not have the right interface.
     ValueError
         For a bad ``max_iter``/``batch_size``/``sampling``, a non-finite ``x0`` or starting loss,
-        a gradient of the wrong shape, Newton without a Hessian, or EarlyStopping without
-        ``val_objective``.
+        a gradient of the wrong shape, Newton without a Hessian, L-BFGS with ``batch_size``, or
+        EarlyStopping without ``val_objective``.
     """
     setup = _prepare(
         objective,

@@ -260,3 +260,20 @@ def test_repr_and_defaults_match_torch() -> None:
     )
     assert opt.line_search_fn is None and opt.needs_value_and_grad
     assert repr(opt).startswith("LBFGS(lr=1.0, max_eval=25,")
+
+
+def test_start_at_the_minimizer_takes_no_step() -> None:
+    """torch returns at once when max|g| <= tolerance_grad at x0; minimize records one null step."""
+    obj = Quadratic(np.diag([1.0, 2.0]))
+    res = minimize(obj, [0.0, 0.0], LBFGS(), max_iter=10)
+    assert res.status == "converged" and res.nit == 1 and res.nfev == 1
+    np.testing.assert_array_equal(res.history.x, np.zeros((2, 2)))
+    assert "after 0 iterations" in res.message
+
+
+def test_schedule_sets_each_iterations_trial_step() -> None:
+    obj = Quadratic(np.diag([1.0, 10.0]))
+    fixed = minimize(obj, [1.0, 1.0], LBFGS(lr=0.5), max_iter=5)
+    scheduled = minimize(obj, [1.0, 1.0], LBFGS(lr=3.0), schedule=lambda t: 0.5, max_iter=5)
+    np.testing.assert_array_equal(fixed.history.x, scheduled.history.x)
+    np.testing.assert_array_equal(scheduled.history.lr, np.full(5, 0.5))
