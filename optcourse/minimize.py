@@ -133,8 +133,9 @@ def minimize(
     OptimizeResult
         ``nfev``/``njev`` count the evaluations of the objective's value and gradient (the
         optimizer's line search included; a point is evaluated once even when both the optimizer
-        and the loop need it). See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
-        last iterate whose loss, gradient and coordinates were all finite.
+        and the loop need it). See :class:`optcourse.status.Status` for the statuses. After
+        ``"diverged"``, ``x`` is the last iterate whose loss, gradient and coordinates were all
+        finite.
 
     Raises
     ------
