@@ -13,6 +13,8 @@ Adam      moments with bias correction           step, exp_avg, exp_avg_sq
 AdamW     Adam with decoupled weight decay       as Adam
 NAdam     Adam with Nesterov momentum            as Adam, mu_product
 Newton    (H + damping I)^-1 g, needs hessian=   step
+LBFGS     quasi-Newton, two-loop recursion and   n_iter, func_evals, d, t,
+          line search; needs value_and_grad=     old_dirs, old_stps, ro, H_diag
 Clipped   any optimizer on a clipped gradient    inner's, total_norm, ...
 ========  =====================================  ==========================
 """
@@ -21,9 +23,21 @@ from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .base import Optimizer
 from .clipped import Clipped
+from .lbfgs import LBFGS
 from .nadam import NAdam
 from .newton import Newton
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Clipped", "Adagrad", "Adam", "AdamW", "NAdam", "Newton", "Optimizer", "RMSprop"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Clipped",
+    "LBFGS",
+    "NAdam",
+    "Newton",
+    "Optimizer",
+    "RMSprop",
+]
