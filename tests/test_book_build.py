@@ -151,6 +151,12 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
         text.index("07_momentum") < text.index("08_adaptive_methods") < text.index("09_schedules")
     )
     assert better < text.index("09_schedules") < text.index("caption: For instructors")
+    engineering = text.index("caption: Optimization as an engineering subsystem")
+    assert text.index("09_schedules") < engineering < text.index("12_second_order_methods")
+    assert text.index("12_second_order_methods") < text.index("caption: For instructors")
+    assert CHAPTERS.index("notebooks/12_second_order_methods") > CHAPTERS.index(
+        "notebooks/09_schedules"
+    )
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 
