@@ -135,7 +135,7 @@ def checkpoint_bytes(
 
 @dataclass(frozen=True)
 class CostRow:
-    """One row of :func:`cost_table`: a method's state, in numbers and bytes, and its solve flops."""
+    """A row of :func:`cost_table`: a method's state in numbers and bytes, and its solve flops."""
 
     method: str
     numbers: int
