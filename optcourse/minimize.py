@@ -19,8 +19,9 @@ the loop because the result already says what happened.
 Reading the code: :func:`minimize` is four phases, each a short function below.
 
 1. ``_prepare`` checks every argument and chooses, once, the ``step(k, x, g)`` callable the loop
-   will call (plain, with a schedule, or Newton with the Hessian; mini-batch gradients are wrapped
-   around it by ``_on_batches``), and combines the stopping rules.
+   will call (plain, with a schedule, Newton with the Hessian, or L-BFGS with ``value_and_grad``;
+   mini-batch gradients are wrapped around it by ``_on_batches``), and combines the stopping
+   rules. Every evaluation goes through ``_Counts`` (``nfev``, ``njev``).
 2. ``_evaluate_start`` evaluates the loss and gradient at ``x0`` and checks what they return.
 3. ``_iterate`` is the loop: step, evaluate, record (a :class:`~optcourse.result.HistoryRecorder`),
    ask the rules and the callback.
@@ -87,7 +88,10 @@ def minimize(
     optimizer : optimizer
         An ``optcourse.optimizers`` object. It is **reset** (``optimizer.reset()``) at the start, so
         every call starts from fresh state; apart from its ``state`` it is not modified. Newton
-        (``needs_hessian``) receives ``hessian=`` each step.
+        (``needs_hessian``) receives ``hessian=`` each step. L-BFGS (``needs_value_and_grad``)
+        receives ``value_and_grad=``, a function it calls at the points its line search tries
+        (one iteration = one direction and its line search), and its own stopping tests
+        (``tolerance_grad``, ``tolerance_change``) end the run like a stopping rule.
     schedule : callable, optional
         ``schedule(t)`` is the learning rate of the step taken after ``t`` steps; passed to the
         optimizer as ``lr=``. Without it the optimizer's own ``lr`` is used.
@@ -127,8 +131,11 @@ def minimize(
     Returns
     -------
     OptimizeResult
-        See :class:`optcourse.status.Status` for the statuses. After ``"diverged"``, ``x`` is the
-        last iterate whose loss, gradient and coordinates were all finite.
+        ``nfev``/``njev`` count the evaluations of the objective's value and gradient (the
+        optimizer's line search included; a point is evaluated once even when both the optimizer
+        and the loop need it). See :class:`optcourse.status.Status` for the statuses. After
+        ``"diverged"``, ``x`` is the last iterate whose loss, gradient and coordinates were all
+        finite.
 
     Raises
     ------
@@ -136,8 +143,8 @@ def minimize(
         If the objective, optimizer, schedule, callback or rules do not have the right interface.
     ValueError
         For a bad ``max_iter``/``batch_size``/``sampling``, a non-finite ``x0`` or starting loss,
-        a gradient of the wrong shape, Newton without a Hessian, or EarlyStopping without
-        ``val_objective``.
+        a gradient of the wrong shape, Newton without a Hessian, L-BFGS with ``batch_size``, or
+        EarlyStopping without ``val_objective``.
     """
     setup = _prepare(
         objective,
@@ -189,6 +196,7 @@ class _Setup:
     callback: Callable[[State], Any] | None
     max_iter: int
     val_value: Func | None
+    counts: _Counts
 
 
 def _prepare(
@@ -207,6 +215,8 @@ def _prepare(
 ) -> _Setup:
     """Check ``minimize``'s arguments (raising its documented errors) and return a ``_Setup``."""
     value, grad, hessian, n_samples = _unpack_objective(objective)
+    counts = _Counts(value, grad)
+    value, grad = counts.value, counts.grad
     if not (
         callable(getattr(optimizer, "step", None)) and callable(getattr(optimizer, "reset", None))
     ):
@@ -221,14 +231,110 @@ def _prepare(
         raise TypeError(f"schedule must be a callable sched(t); got {schedule!r}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be a callable callback(state); got {callback!r}")
-    step = _make_step(optimizer, hessian if needs_hessian else None, schedule)
+    needs_value_and_grad = bool(getattr(optimizer, "needs_value_and_grad", False))
+    if needs_value_and_grad:
+        step = _value_and_grad_step(optimizer, counts, schedule)
+    else:
+        step = _make_step(optimizer, hessian if needs_hessian else None, schedule)
     sampling = check_sampling(sampling)
     if batch_size is not None:
+        if needs_value_and_grad:
+            raise ValueError(
+                f"{type(optimizer).__name__} evaluates the full objective in its line search: "
+                "do not combine it with batch_size"
+            )
         batches = _batch_source(n_samples, batch_size, seed, needs_hessian, sampling)
         step = _on_batches(step, grad, batches)
     val_value = _validation_value(val_objective)
     rule = _stopping_rule(stop, divergence, has_validation=val_value is not None)
-    return _Setup(value, grad, step, rule, callback, max_iter, val_value)
+    if needs_value_and_grad and callable(getattr(optimizer, "stop_verdict", None)):
+        rule = AnyOf(rule, _OptimizerRule(optimizer))
+    return _Setup(value, grad, step, rule, callback, max_iter, val_value, counts)
+
+
+class _Counts:
+    """Counts the evaluations of the objective (``nfev``, ``njev``) and remembers recent ones.
+
+    With ``remember=True`` (set for optimizers that evaluate the objective themselves, like
+    L-BFGS), each evaluation at a plain ``x`` is kept until :meth:`forget`, so that the loop's own
+    evaluation of the point the optimizer returns reuses the optimizer's instead of repeating it.
+    """
+
+    def __init__(self, value: Func, grad: Func) -> None:
+        self._value, self._grad = value, grad
+        self.nfev = self.njev = 0
+        self.remember = False
+        self._memo: list[list[Any]] = []  # [x, value or None, grad or None]
+
+    def _record(self, x: Any) -> list[Any]:
+        for rec in self._memo:
+            if np.array_equal(rec[0], x):
+                return rec
+        rec = [np.array(x, copy=True), None, None]
+        self._memo.append(rec)
+        return rec
+
+    def value(self, x: Any, **kwargs: Any) -> Any:
+        """``value(x)``, counted (and remembered)."""
+        if not self.remember or kwargs:
+            self.nfev += 1
+            return self._value(x, **kwargs)
+        rec = self._record(x)
+        if rec[1] is None:
+            self.nfev += 1
+            rec[1] = self._value(x)
+        return rec[1]
+
+    def grad(self, x: Any, **kwargs: Any) -> Any:
+        """``grad(x)``, counted (and remembered)."""
+        if not self.remember or kwargs:
+            self.njev += 1
+            return self._grad(x, **kwargs)
+        rec = self._record(x)
+        if rec[2] is None:
+            self.njev += 1
+            rec[2] = self._grad(x)
+        return rec[2]
+
+    def value_and_grad(self, x: Any) -> tuple[Any, Any]:
+        """``(value(x), grad(x))``, the function L-BFGS's ``step`` needs."""
+        return self.value(x), self.grad(x)
+
+    def forget(self, keep: Any) -> None:
+        """Forget every remembered evaluation except the one at ``keep``."""
+        self._memo = [rec for rec in self._memo if np.array_equal(rec[0], keep)]
+
+
+class _OptimizerRule:
+    """The stopping tests of an optimizer that has its own (L-BFGS's tolerances) as a rule."""
+
+    def __init__(self, optimizer: Any) -> None:
+        self.optimizer = optimizer
+
+    def reset(self) -> None:
+        """Nothing to forget: ``minimize`` resets the optimizer itself."""
+
+    def check(self, state: State) -> Stop | None:
+        """The optimizer's verdict (``optimizer.stop_verdict()``) after its last step."""
+        verdict: Stop | None = self.optimizer.stop_verdict()
+        return verdict
+
+
+def _value_and_grad_step(
+    optimizer: Any, counts: _Counts, schedule: Callable[[int], Any] | None
+) -> StepFn:
+    """The ``step(k, x, g)`` of an optimizer that evaluates the objective itself (``LBFGS``)."""
+    counts.remember = True
+    opt_step = optimizer.step
+    base_lr = getattr(optimizer, "lr", math.nan)
+    fg = counts.value_and_grad
+
+    def value_and_grad_step(k: int, x: Array, g: Array) -> tuple[Array, Any]:
+        counts.forget(keep=x)
+        lr = base_lr if schedule is None else schedule(k)
+        return opt_step(x, g, lr=None if schedule is None else lr, value_and_grad=fg), lr
+
+    return value_and_grad_step
 
 
 def _make_step(
@@ -495,6 +601,8 @@ def _finish(setup: _Setup, start: _Start, end: _End, history: History) -> Optimi
         fun_best=fun_best,
         nit_best=nit_best,
         history=history,
+        nfev=setup.counts.nfev,
+        njev=setup.counts.njev,
     )
 
 

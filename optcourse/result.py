@@ -199,6 +199,10 @@ class OptimizeResult:
         The iterate with the lowest (training) loss seen, its loss and its iteration.
     history : History
         The recorded trajectory.
+    nfev, njev : int or None
+        How many times the objective's value and its gradient were evaluated (as in SciPy's
+        result): every evaluation ``minimize`` made, including the optimizer's own (the
+        line search of ``LBFGS``) and mini-batch gradients; ``None`` if not counted.
     """
 
     x: NDArray[Any]
@@ -211,6 +215,8 @@ class OptimizeResult:
     fun_best: float
     nit_best: int
     history: History
+    nfev: int | None = None
+    njev: int | None = None
     success: bool = field(init=False)
     status_code: int = field(init=False)
 
@@ -235,6 +241,8 @@ class OptimizeResult:
             "x_best",
             "fun_best",
             "nit_best",
+            "nfev",
+            "njev",
             "history",
         ]
         lines = [f"{k:>11}: {_fmt(getattr(self, k))}" for k in keys]

@@ -169,6 +169,16 @@ def test_binder_installs_the_package_with_the_widgets_and_data_extras() -> None:
     assert CONFIG["launch_buttons"]["binderhub_url"] == "https://mybinder.org"
 
 
+def test_scipy_is_an_extra_for_the_book_and_the_tests_only() -> None:
+    """SciPy's L-BFGS-B is chapter 12's comparison; optcourse itself never imports scipy."""
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    for extra in ("book", "test", "dev", "data"):
+        assert "scipy>=1.10" in extras[extra], extra
+    assert not any(dep.startswith("scipy") for dep in PYPROJECT["project"]["dependencies"])
+    sources = (REPO / "optcourse").rglob("*.py")
+    assert not any("import scipy" in f.read_text(encoding="utf-8") for f in sources)
+
+
 @pytest.mark.parametrize(
     ("what", "expected"),
     [
