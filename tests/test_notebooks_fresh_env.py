@@ -167,7 +167,7 @@ ALL = [
     ("notebooks/07_momentum.ipynb", "", "numpy"),
     ("notebooks/08_adaptive_methods.ipynb", "", "numpy"),
     ("notebooks/09_schedules.ipynb", "[data]", "sklearn"),
-    ("notebooks/12_second_order_methods.ipynb", "", "numpy"),
+    ("notebooks/12_second_order_methods.ipynb", "[data]", "scipy"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
 
