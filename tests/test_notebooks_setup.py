@@ -68,9 +68,10 @@ def extras_needed(nb: nbformat.NotebookNode) -> list[str]:
     extras = []
     if "optcourse.widgets" in code:
         extras.append("widgets")
-    if "from sklearn" in code or "import sklearn" in code:
-        extras.append("data")
-    elif "from scipy" in code or "import scipy" in code:  # SciPy is in the data extra too
+    # scikit-learn's data sets and SciPy (chapter 12's L-BFGS-B) both come with the data extra
+    if any(
+        f"{verb} {module}" in code for verb in ("from", "import") for module in ("sklearn", "scipy")
+    ):
         extras.append("data")
     if "optcourse.exercise" in code:
         extras.append("grading")
