@@ -10,6 +10,8 @@ The pieces, one module per concept:
 - ``optcourse.sweep``: many gradient-descent runs at once, one per learning rate and start
 - ``optcourse.range_test``: the learning-rate range test (``lr_find``), ``lr_range_test``
 - ``optcourse.diagnostics``: step-size theory, run classification, loss-curve reading
+- ``optcourse.costs``: memory and flop counts of an optimizer step (Newton, L-BFGS, Adam, SGD)
+- ``optcourse.precision``: float16/bfloat16/float32/float64 limits and a bfloat16 emulation
 - ``optcourse.plotting`` and ``optcourse.widgets``: figures, explorers (import explicitly)
 
 The package itself exports what a reader calls most, and this is the import style of the README and

@@ -165,6 +165,11 @@ def test_toc_lists_intro_the_chapters_and_instructors() -> None:
     assert TOC.index("book/diagnostic_checklist") == (
         TOC.index("notebooks/11_training_diagnostics") + 1
     )
+    assert text.index("11_training_diagnostics") < text.index("12_second_order_methods")
+    assert text.index("12_second_order_methods") < text.index("caption: For instructors")
+    assert CHAPTERS.index("notebooks/12_second_order_methods") > CHAPTERS.index(
+        "notebooks/11_training_diagnostics"
+    )
     assert all((ROOT / f"{f}.ipynb").is_file() or (ROOT / f"{f}.md").is_file() for f in TOC)
     assert not (SITE / "solutions").exists() and not (SITE / "exercises").exists()
 

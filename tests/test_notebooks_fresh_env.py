@@ -169,6 +169,7 @@ ALL = [
     ("notebooks/09_schedules.ipynb", "[data]", "sklearn"),
     ("notebooks/10_stopping_rules.ipynb", "", "numpy"),
     ("notebooks/11_training_diagnostics.ipynb", "[data]", "sklearn"),
+    ("notebooks/12_second_order_methods.ipynb", "[data]", "scipy"),
 ]
 CHOSEN = ALL if os.environ.get("OPTCOURSE_FRESH_ENV_ALL") == "1" else [ALL[1], ALL[4]]
 

@@ -60,14 +60,18 @@ def repository_url() -> str:
 
 def extras_needed(nb: nbformat.NotebookNode) -> list[str]:
     """The optcourse extras a notebook needs: ``widgets`` where it imports ``optcourse.widgets``
-    (the live explorer), ``data`` where it imports ``sklearn`` (scikit-learn's bundled data sets),
+    (the live explorer), ``data`` where it imports ``sklearn`` (scikit-learn's bundled data sets)
+    or ``scipy`` (chapter 12's comparison with SciPy's L-BFGS-B),
     ``grading`` where it uses ``optcourse.exercise`` (``check_all`` reads the notebook file with
     nbformat)."""
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     extras = []
     if "optcourse.widgets" in code:
         extras.append("widgets")
-    if "from sklearn" in code or "import sklearn" in code:
+    # scikit-learn's data sets and SciPy (chapter 12's L-BFGS-B) both come with the data extra
+    if any(
+        f"{verb} {module}" in code for verb in ("from", "import") for module in ("sklearn", "scipy")
+    ):
         extras.append("data")
     if "optcourse.exercise" in code:
         extras.append("grading")
