@@ -81,7 +81,10 @@ def clip_grad_norm(
 
     Returns ``(clipped, total_norm)``: ``clipped`` is a new array (one array given) or a list of
     new arrays, each ``g · min(1, max_norm/(total_norm + 1e-6))``; ``total_norm`` is the norm
-    *before* clipping, what torch's ``clip_grad_norm_`` returns.
+    *before* clipping, what torch's ``clip_grad_norm_`` returns. A zero gradient is returned
+    unchanged. A NaN or inf total norm (with ``error_if_nonfinite=False``) makes the coefficient NaN
+    or 0, so the clipped entries come back NaN (or 0 where finite, for an inf norm), as in torch:
+    check the returned norm, or pass ``error_if_nonfinite=True``.
 
     Raises
     ------
@@ -96,7 +99,8 @@ def clip_grad_norm(
     if error_if_nonfinite and not math.isfinite(norm):
         raise ValueError(f"the total norm of order {norm_type} of the gradients is {norm}")
     coef = float(clip_coefficient(norm, c))
-    clipped = [a * coef for a in arrays]
+    with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in torch
+        clipped = [a * coef for a in arrays]
     return (clipped[0] if single else clipped), norm
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,17 @@ def test_total_norm_over_several_arrays_is_that_of_the_concatenation() -> None:
     assert total_norm(grads, math.inf) == np.max(np.abs(flat))
     out, _ = clip_grad_norm(grads, 0.5)
     assert isinstance(out, list) and out[0].shape == (3, 2)
+
+
+def test_zero_and_nonfinite_gradients_as_torch() -> None:
+    zero, norm = clip_grad_norm(np.zeros(3), 1.0)
+    assert norm == 0.0 and np.array_equal(zero, np.zeros(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning either
+        nan_out, nan_norm = clip_grad_norm(np.array([np.nan, 1.0]), 1.0)
+        inf_out, inf_norm = clip_grad_norm(np.array([np.inf, 1.0]), 1.0)
+    assert math.isnan(nan_norm) and np.all(np.isnan(nan_out))
+    assert inf_norm == math.inf and np.isnan(inf_out[0]) and inf_out[1] == 0.0
 
 
 def test_bad_clipping_arguments() -> None:

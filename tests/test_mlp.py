@@ -179,5 +179,7 @@ def test_bad_init_arguments() -> None:
         net.init_params(0, "lecun")
     with pytest.raises(ValueError, match="std"):
         net.init_params(0, "naive", std=-1.0)
+    with pytest.raises(ValueError, match="naive"):
+        net.init_params(0, "he", std=0.5)  # std would be ignored
     with pytest.raises(ValueError, match="shape"):
         net.value(np.zeros(5))

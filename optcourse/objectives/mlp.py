@@ -120,7 +120,7 @@ class MLP(DataObjective):
 
         Weights of layer ``l`` (``fan_in = n_{l-1}``, ``fan_out = n_l``):
 
-        - ``"naive"``: N(0, std²) (std 1 by default); biases 0.
+        - ``"naive"``: N(0, std²) (std 1 by default); biases 0. ``std`` is for this scheme only.
         - ``"xavier"`` (Glorot and Bengio 2010): N(0, 2/(fan_in + fan_out)); biases 0.
         - ``"he"`` (He et al. 2015): N(0, 2/fan_in); biases 0.
         - ``"torch"``: torch.nn.Linear's default, weights *and* biases U(−1/√fan_in, 1/√fan_in),
@@ -129,11 +129,16 @@ class MLP(DataObjective):
         Raises
         ------
         ValueError
-            For an unknown scheme or a ``std`` that is not a positive finite number.
+            For an unknown scheme, a ``std`` that is not a positive finite number, or a ``std``
+            other than 1 given with a scheme other than ``"naive"`` (it would be ignored).
         """
         scheme = _choice("scheme", scheme, INIT_SCHEMES)
         if not (np.isfinite(std) and std > 0):
             raise ValueError(f"std must be a positive finite number; got {std}")
+        if scheme != "naive" and std != 1.0:
+            raise ValueError(
+                f"std applies to the 'naive' scheme only; got std={std} with {scheme!r}"
+            )
         rng = np.random.default_rng(seed)
         parts = []
         for fan_out, fan_in in self.shapes:

@@ -99,7 +99,8 @@ class Clipped:
                 )
         if self.max_norm is not None:
             coef = clip_coefficient(norm, self.max_norm)
-            out: NDArray[Any] = g * coef
+            with np.errstate(invalid="ignore"):  # inf * 0 is NaN, as in torch
+                out: NDArray[Any] = g * coef
             clipped = bool(np.any(coef < 1.0))
         else:
             assert self.clip_value is not None
