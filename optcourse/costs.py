@@ -7,10 +7,13 @@ a timing: a count is the same on every machine, a timing is not.
 - Memory kept between steps (beyond the parameters and the gradient): Newton stores the ``n × n``
   Hessian, ``n²`` numbers; L-BFGS stores ``m`` curvature pairs ``(s, y)``, ``2·m·n`` numbers; Adam
   two moment buffers, ``2n``; SGD with momentum one buffer, ``n``; plain SGD nothing.
-- Work per step for the linear algebra: a Cholesky factorization of the Hessian costs about
-  ``n³/3`` multiply-add pairs (:func:`cholesky_flops`, the leading term, as in Golub and Van Loan,
-  *Matrix Computations*, 4th ed., 2013, §4.2); the L-BFGS two-loop recursion about ``4·m·n``
-  multiplications (Nocedal and Wright, *Numerical Optimization*, 2nd ed., 2006, §7.2).
+- Work per step for the linear algebra, in flops (each addition and each multiplication counts
+  as one, as in Golub and Van Loan, *Matrix Computations*, 4th ed., 2013, §4.2): a Cholesky
+  factorization of the Hessian costs about ``n³/3`` flops, that is ``n³/6`` multiply-add pairs
+  (:func:`cholesky_flops`, the leading term); the L-BFGS two-loop recursion ``4·m·n``
+  multiplications and as many additions, ``8·m·n`` flops (:func:`lbfgs_two_loop_flops`; Nocedal
+  and Wright, *Numerical Optimization*, 2nd ed., 2006, §7.2, count the ``4·m·n``
+  multiplications).
 
 >>> from optcourse.costs import state_numbers
 >>> state_numbers("adam", 10**9)
@@ -89,8 +92,9 @@ def state_bytes(method: str, n: int, dtype: str = "float32", history_size: int =
 def cholesky_flops(n: int) -> int:
     """Return ``n**3 // 3``, the leading term of the flop count of a Cholesky factorization.
 
-    Solving ``H d = g`` with a dense symmetric positive-definite ``H`` costs this (counting each
-    multiply-add once) plus ``2 * n**2`` for the two triangular solves.
+    Solving ``H d = g`` with a dense symmetric positive-definite ``H`` costs this plus ``2 * n**2``
+    for the two triangular solves. Each addition and each multiplication counts as one flop, so
+    ``n**3 / 3`` flops are about ``n**3 / 6`` multiply-add pairs.
 
     Raises
     ------
@@ -102,9 +106,10 @@ def cholesky_flops(n: int) -> int:
 
 
 def lbfgs_two_loop_flops(n: int, history_size: int = 10) -> int:
-    """Return ``4 * history_size * n``, the multiplications of the L-BFGS two-loop recursion.
+    """Return ``8 * history_size * n``, the flops of the L-BFGS two-loop recursion.
 
-    Each of the ``m`` pairs costs two dot products and two scaled vector updates (``4n``).
+    Each of the ``m`` pairs costs two dot products and two scaled vector updates: ``4n``
+    multiplications and ``4n`` additions, counted like :func:`cholesky_flops`.
 
     Raises
     ------
@@ -113,7 +118,7 @@ def lbfgs_two_loop_flops(n: int, history_size: int = 10) -> int:
     """
     n = check_int("n", n)
     m = check_int("history_size", history_size)
-    return 4 * m * n
+    return 8 * m * n
 
 
 def checkpoint_bytes(
@@ -146,9 +151,9 @@ class CostRow:
 def cost_table(n: int, dtype: str = "float32", history_size: int = 10) -> list[CostRow]:
     """Return one :class:`CostRow` per method of :data:`METHODS` for a model of ``n`` parameters.
 
-    ``solve_flops`` is the linear algebra a step adds to the gradient: :func:`cholesky_flops` for
-    Newton, :func:`lbfgs_two_loop_flops` for L-BFGS, 0 for the first-order methods (their
-    element-wise updates cost a few ``n``).
+    ``solve_flops`` is the linear algebra a step adds to the gradient, in flops:
+    :func:`cholesky_flops` for Newton, :func:`lbfgs_two_loop_flops` for L-BFGS, 0 for the
+    first-order methods (their element-wise updates cost a few ``n``).
 
     Raises
     ------

@@ -413,8 +413,7 @@ class LBFGS(Optimizer):
             return Stop(
                 Status.STALLED,
                 f"LBFGS tolerance_change: directional derivative g.d = {gtd:.3g} > "
-                f"-tolerance_change = {-self.tolerance_change:.3g} after "
-                f"{state['n_iter']} iterations",
+                f"-tolerance_change = {-self.tolerance_change:.3g} {self._when()}",
             )
         return None
 
@@ -438,9 +437,16 @@ class LBFGS(Optimizer):
             return Stop(
                 Status.CONVERGED,
                 f"LBFGS tolerance_grad: max|g| = {g_max:.3g} <= tolerance_grad = "
-                f"{self.tolerance_grad:.3g} after {self.state['n_iter']} iterations",
+                f"{self.tolerance_grad:.3g} {self._when()}",
             )
         return None
+
+    def _when(self) -> str:
+        """Where a test fired, for the message: after ``n_iter`` iterations, or at the start."""
+        n = self.state["n_iter"]
+        if n == 0:  # minimize then records one null step: torch returns without moving
+            return "at the starting point, before any L-BFGS iteration (no step taken)"
+        return f"after {n} iterations"
 
     def _tests(self, loss: float, flat_grad: Array, d: Array, t: float) -> Stop | None:
         """torch's tests after a step, in torch's order: gradient, step size, loss change."""
