@@ -85,6 +85,22 @@ def check_positive(name: str, value: float) -> float:
     return value
 
 
+def check_finite_nonnegative(name: str, value: float) -> float:
+    """Return ``value`` as a float, or raise ``ValueError`` unless it is finite and ``>= 0``."""
+    v = float(value)
+    if not (math.isfinite(v) and v >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return v
+
+
+def check_norm_type(norm_type: float) -> float:
+    """Return the order ``p`` of a norm as a float; raise ``ValueError`` unless ``p > 0`` or inf."""
+    p = float(norm_type)
+    if not (p == math.inf or (math.isfinite(p) and p > 0)):
+        raise ValueError(f"norm_type must be a positive number or inf; got {norm_type!r}")
+    return p
+
+
 def check_finite_number(name: str, value: Any, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a float; it must be finite and ``> 0`` (``>= 0`` with ``allow_zero``).
 

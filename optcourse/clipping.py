@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from optcourse._validation import check_finite_nonnegative, check_norm_type
+
 __all__ = ["clip_grad_norm", "clip_grad_value", "total_norm", "clip_coefficient"]
 
 #: torch's clip_grad_norm_ divides by total_norm + this.
@@ -35,13 +37,6 @@ def _as_list(grads: Grads) -> tuple[list[NDArray[np.float64]], bool]:
     return arrays, False
 
 
-def _check_norm_type(norm_type: float) -> float:
-    p = float(norm_type)
-    if not (p == math.inf or (math.isfinite(p) and p > 0)):
-        raise ValueError(f"norm_type must be a positive number or inf; got {norm_type!r}")
-    return p
-
-
 def total_norm(grads: Grads, norm_type: float = 2.0) -> float:
     """Return the total ``norm_type``-norm over all gradients, as ``clip_grad_norm_`` computes it.
 
@@ -53,7 +48,7 @@ def total_norm(grads: Grads, norm_type: float = 2.0) -> float:
     ValueError
         If ``norm_type`` is not positive (or inf), or ``grads`` is empty.
     """
-    p = _check_norm_type(norm_type)
+    p = check_norm_type(norm_type)
     arrays, _ = _as_list(grads)
     if p == math.inf:
         return float(max(np.max(np.abs(a)) if a.size else 0.0 for a in arrays))
@@ -65,13 +60,6 @@ def clip_coefficient(norm: ArrayLike, max_norm: float) -> Any:
     """Return torch's factor ``min(1, max_norm/(norm + 1e-6))`` (vectorized in ``norm``)."""
     with np.errstate(all="ignore"):
         return np.minimum(1.0, max_norm / (np.asarray(norm, dtype=float) + EPS))
-
-
-def _check_positive(name: str, value: float) -> float:
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
-    return v
 
 
 def clip_grad_norm(
@@ -92,7 +80,7 @@ def clip_grad_norm(
         If ``max_norm`` is negative or not finite, ``norm_type`` is not positive (or inf), or
         ``error_if_nonfinite`` is true and the total norm is NaN or inf (as torch raises).
     """
-    c = _check_positive("max_norm", max_norm)
+    c = check_finite_nonnegative("max_norm", max_norm)
     arrays, single = _as_list(grads)
     with np.errstate(all="ignore"):
         norm = total_norm(arrays, norm_type)
@@ -115,7 +103,7 @@ def clip_grad_value(grads: Grads, clip_value: float) -> Any:
     ValueError
         If ``clip_value`` is negative or not finite.
     """
-    c = _check_positive("clip_value", clip_value)
+    c = check_finite_nonnegative("clip_value", clip_value)
     arrays, single = _as_list(grads)
     clipped = [np.clip(a, -c, c) for a in arrays]
     return clipped[0] if single else clipped

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from optcourse.clipping import _check_norm_type, _check_positive, clip_coefficient
+from optcourse._validation import check_finite_nonnegative, check_norm_type
+from optcourse.clipping import clip_coefficient
 from optcourse.optimizers.base import Optimizer
 
 __all__ = ["Clipped"]
@@ -67,9 +68,11 @@ class Clipped:
         if (max_norm is None) == (clip_value is None):
             raise ValueError("give exactly one of max_norm= (clip by norm) or clip_value=")
         self.inner = inner
-        self.max_norm = None if max_norm is None else _check_positive("max_norm", max_norm)
-        self.clip_value = None if clip_value is None else _check_positive("clip_value", clip_value)
-        self.norm_type = _check_norm_type(norm_type)
+        self.max_norm = None if max_norm is None else check_finite_nonnegative("max_norm", max_norm)
+        self.clip_value = (
+            None if clip_value is None else check_finite_nonnegative("clip_value", clip_value)
+        )
+        self.norm_type = check_norm_type(norm_type)
         self._own: dict[str, Any] = {}
 
     @property
