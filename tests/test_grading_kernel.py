@@ -246,3 +246,22 @@ def test_mountinfo_fields_are_unescaped():
 
     assert _unescape(r"/sys/fs/cgroup/with\040space") == "/sys/fs/cgroup/with space"
     assert _unescape("/caf\u00e9") == "/caf\u00e9"
+
+
+def test_a_timed_out_probe_is_interrupted_even_when_the_grader_ignores_sigint():
+    # A grader started as a background job (or under nohup) ignores SIGINT, and a child inherits
+    # that; the kernel must still turn the interrupt into KeyboardInterrupt and stay alive.
+    import signal
+
+    from optcourse.grading.kernel import Kernel, KernelLimits
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with Kernel(limits=KernelLimits(cell_timeout=20, total_timeout=60)) as kernel:
+            assert kernel.execute("def spin():\n    while True:\n        pass").ok
+            reply = kernel.probe("spin()", 1.0)
+            assert not reply.ok and reply.kind == "timeout"
+            assert kernel.alive
+            assert kernel.probe("1 + 1", 5.0).value == 2
+    finally:
+        signal.signal(signal.SIGINT, previous)
